@@ -1,0 +1,19 @@
+"""Authenticating API requests by token."""
+
+from django.utils import timezone
+
+from .models import ApiToken, hash_token
+
+TOKEN_PREFIX = "Token "
+
+
+def user_from_token_header(header: str):
+    """The active user whose token is in an ``Authorization: Token <key>`` header, or None."""
+    if not header.startswith(TOKEN_PREFIX):
+        return None
+    key = header[len(TOKEN_PREFIX):].strip()
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

@@ -1,0 +1,33 @@
+"""Top-level URLs: pages, the JSON API (including the seed's /generate_mask/), admin, login, media."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+
+from annotator.media import protected_media
+
+from masks import api as mask_api
+from sequences import api as sequence_api
+from tags import api as tag_api
+
+api_patterns = [
+    path("tags/", tag_api.tag_list, name="tags"),
+    path("sequences/", sequence_api.sequence_list, name="sequences"),
+    path("sequences/<int:sequence_id>/", sequence_api.sequence_frames, name="sequence"),
+    path("sequences/<int:sequence_id>/frames/", sequence_api.sequence_frames, name="frames"),
+    path("sequences/<int:sequence_id>/masks/", mask_api.sequence_masks, name="masks"),
+    path("sequences/<int:sequence_id>/tags/<int:tag_id>/masks/", mask_api.tag_masks, name="tag-masks"),
+    path("masks/<int:mask_id>/", mask_api.mask_detail, name="mask"),
+]
+
+urlpatterns = [
+    path("generate_mask/", mask_api.generate_mask, name="generate-mask"),
+    path("api/", include((api_patterns, "api"))),
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Frames and masks are served by Django itself, to logged-in users only.
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", protected_media, name="media"),
+    path("", include("sequences.urls")),
+]

@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from .models import Mask, PromptPoint
+
+
+class PromptPointInline(admin.TabularInline):
+    model = PromptPoint
+    fields = ["order", "sign", "x", "y"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
+@admin.register(Mask)
+class MaskAdmin(admin.ModelAdmin):
+    list_display = ["id", "tag", "frame", "swatch", "area", "source", "segmenter", "score", "created_by", "created_at"]
+    list_filter = ["tag__kind", "tag", "source", "segmenter", "frame__sequence"]
+    search_fields = ["tag__name", "frame__sequence__name", "created_by__username"]
+    list_select_related = ["tag", "frame__sequence", "created_by"]
+    readonly_fields = [
+        "overlay", "frame", "file", "area", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
+        "segmenter", "score", "source", "created_by", "created_at",
+    ]
+    fields = ["overlay", "tag", "color", *readonly_fields[1:]]
+    inlines = [PromptPointInline]
+
+    def has_add_permission(self, request) -> bool:
+        # A mask is made on the annotation page or through the API, where its file is written with it.
+        return False
+
+    def delete_queryset(self, request, queryset):
+        from .services import delete_masks
+
+        delete_masks(queryset)
+
+    def delete_model(self, request, obj):
+        from .services import delete_mask
+
+        delete_mask(mask=obj)
+
+    @admin.display(description="colour")
+    def swatch(self, mask: Mask) -> str:
+        return format_html('<span style="display:inline-block;width:1em;height:1em;background:{}"></span>', mask.color)
+
+    @admin.display(description="mask over its frame")
+    def overlay(self, mask: Mask) -> str:
+        points = "".join(
+            format_html(
+                '<circle cx="{}" cy="{}" r="{}" fill="{}" stroke="white" stroke-width="{}"/>',
+                p.x, p.y, max(3, mask.frame.width / 120), "#2ecc71" if p.sign == "+" else "#e74c3c",
+                max(1, mask.frame.width / 400),
+            )
+            for p in mask.points.all()
+        )
+        return format_html(
+            '<div style="position:relative;display:inline-block;max-width:720px">'
+            '<img src="{}" style="display:block;width:100%">'
+            '<div style="position:absolute;inset:0;background:{};opacity:.5;'
+            '-webkit-mask-image:url({});mask-image:url({});mask-mode:luminance;'
+            '-webkit-mask-size:100% 100%;mask-size:100% 100%"></div>'
+            '<svg viewBox="0 0 {} {}" style="position:absolute;inset:0;width:100%;height:100%">{}</svg></div>',
+            mask.frame.image.url, mask.color, mask.file.url, mask.file.url,
+            mask.frame.width, mask.frame.height, mark_safe(points),
+        )

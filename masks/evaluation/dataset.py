@@ -1,0 +1,53 @@
+"""Reader of the benchmark dataset layout (``BENCHMARKS.md``).
+
+```
+DATASET/
+  sequences.json   [{"id": "cvc-01", "frames": ["0001.png", ...]}, ...]   frames in video order
+  frames/<name>    the image (any format OpenCV reads)
+  masks/<name>     ground truth: 0 background, >127 object
+```
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BenchmarkSequence:
+    id: str
+    frame_names: tuple[str, ...]
+    root: Path
+
+    def image(self, name: str) -> np.ndarray:
+        """The frame as uint8 RGB (H, W, 3)."""
+        return read_rgb(self.root / "frames" / name)
+
+    def ground_truth(self, name: str) -> np.ndarray:
+        """The ground-truth mask as bool (H, W)."""
+        mask = cv2.imread(str(self.root / "masks" / name), cv2.IMREAD_GRAYSCALE)
+        if mask is None:
+            raise FileNotFoundError(self.root / "masks" / name)
+        return mask > 127
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(path)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def load_dataset(root: str | Path) -> list[BenchmarkSequence]:
+    """The sequences of a dataset folder, in the order of its ``sequences.json``."""
+    root = Path(root)
+    index = root / "sequences.json"
+    if not index.is_file():
+        raise FileNotFoundError(f"{index} not found: not a dataset folder in the BENCHMARKS.md layout")
+    entries = json.loads(index.read_text())
+    return [BenchmarkSequence(str(e["id"]), tuple(e["frames"]), root) for e in entries]

@@ -1,0 +1,60 @@
+"""Masks: a binary PNG under MEDIA_ROOT per mask, with its colour, tag, frame and prompt points here."""
+
+from django.conf import settings
+from django.db import models
+
+from sequences.models import Frame
+from tags.models import Tag, hex_color_validator
+
+
+class Mask(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Made by hand"
+        PROPAGATED = "propagated", "Propagated"
+
+    frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="masks")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="masks")
+    color = models.CharField(max_length=7, validators=[hex_color_validator])
+    file = models.FileField(max_length=300, help_text="Single-channel PNG, 0 and 255, frame-sized.")
+    area = models.PositiveIntegerField(help_text="Mask pixels.")
+    bbox_x = models.PositiveIntegerField()
+    bbox_y = models.PositiveIntegerField()
+    bbox_width = models.PositiveIntegerField()
+    bbox_height = models.PositiveIntegerField()
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    segmenter = models.CharField(max_length=100, blank=True, help_text="The segmenter that made the mask.")
+    score = models.FloatField(null=True, blank=True, help_text="The segmenter's confidence in [0, 1].")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["frame", "created_at", "id"]
+        indexes = [models.Index(fields=["tag", "frame"])]
+
+    def __str__(self) -> str:
+        return f"{self.tag} on {self.frame}"
+
+    @property
+    def bbox(self) -> list[int]:
+        """[x, y, width, height] in frame pixels."""
+        return [self.bbox_x, self.bbox_y, self.bbox_width, self.bbox_height]
+
+
+class PromptPoint(models.Model):
+    """A click that made a mask: (x, y) in frame pixels, '+' inside the object, '-' outside."""
+
+    class Sign(models.TextChoices):
+        POSITIVE = "+", "+ (object)"
+        NEGATIVE = "-", "− (background)"
+
+    mask = models.ForeignKey(Mask, on_delete=models.CASCADE, related_name="points")
+    order = models.PositiveIntegerField()
+    x = models.FloatField()
+    y = models.FloatField()
+    sign = models.CharField(max_length=1, choices=Sign.choices)
+
+    class Meta:
+        ordering = ["mask", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.sign}({self.x:g}, {self.y:g})"

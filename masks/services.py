@@ -1,0 +1,133 @@
+"""Writing masks: segmenting a frame from prompt points, saving a mask (file and rows together), deleting."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Sequence as Seq
+
+import cv2
+import numpy as np
+from django.db import transaction
+
+from annotator.errors import InvalidInput
+from sequences.models import Frame, Sequence
+from sequences.selectors import frame_image_key, frame_rgb
+from tags.models import Tag
+
+from . import storage
+from .models import Mask, PromptPoint
+from .segmentation.base import PromptPoint as Point
+from .segmentation.base import Segmentation
+from .segmenters import active_segmenter
+
+logger = logging.getLogger(__name__)
+
+HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+@dataclass
+class FrameSegmentation:
+    segmentation: Segmentation
+    segmenter: str
+
+
+def validate_points(points: Seq[Point], frame: Frame) -> None:
+    """Raise InvalidInput unless there is a '+' point and every point lies inside the frame."""
+    if not points:
+        raise InvalidInput("At least one point is needed.")
+    if not any(p.positive for p in points):
+        raise InvalidInput("At least one '+' point is needed: the object must be marked.")
+    for number, p in enumerate(points, start=1):
+        if not (0 <= p.x <= frame.width - 1 and 0 <= p.y <= frame.height - 1):
+            raise InvalidInput(
+                f"Point {number} ({p.x:g}, {p.y:g}) is outside the frame "
+                f"(x in 0..{frame.width - 1}, y in 0..{frame.height - 1})."
+            )
+
+
+def validate_color(color: str) -> str:
+    if not isinstance(color, str) or not HEX_COLOR.match(color):
+        raise InvalidInput(f"Colour {color!r} is not of the form #RRGGBB.")
+    return color.upper()
+
+
+def segment_frame(*, frame: Frame, points: Seq[Point]) -> FrameSegmentation:
+    """Run the active segmenter on ``frame`` with ``points`` (validated first)."""
+    validate_points(points, frame)
+    segmenter, status = active_segmenter()
+    image = frame_rgb(frame)
+    result = segmenter.segment(image, list(points), image_key=frame_image_key(frame))
+    return FrameSegmentation(result, status.name)
+
+
+def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of a bool mask's pixels; zeros for an empty mask."""
+    return tuple(int(v) for v in cv2.boundingRect(mask.astype(np.uint8)))
+
+
+def save_mask(
+    *,
+    frame: Frame,
+    tag: Tag,
+    color: str,
+    mask: np.ndarray,
+    points: Seq[Point] = (),
+    segmenter: str = "",
+    score: float | None = None,
+    created_by=None,
+    source: str = Mask.Source.MANUAL,
+) -> Mask:
+    """Store ``mask`` (bool, frame-sized) as a PNG and its rows; both are kept or neither."""
+    if mask.shape != (frame.height, frame.width):
+        raise InvalidInput(f"Mask shape {mask.shape} differs from the frame's {(frame.height, frame.width)}.")
+    if not mask.any():
+        raise InvalidInput("The mask is empty: nothing to save.")
+    color = validate_color(color)
+    name = storage.mask_name(sequence_id=frame.sequence_id, frame_index=frame.index, tag_id=tag.id)
+    x, y, w, h = bounding_box(mask)
+    storage.write_mask(name, mask)
+    try:
+        with transaction.atomic():
+            saved = Mask.objects.create(
+                frame=frame, tag=tag, color=color, file=name, area=int(mask.sum()),
+                bbox_x=x, bbox_y=y, bbox_width=w, bbox_height=h, source=source,
+                segmenter=segmenter, score=score, created_by=created_by,
+            )
+            PromptPoint.objects.bulk_create(
+                PromptPoint(mask=saved, order=i, x=p.x, y=p.y, sign="+" if p.positive else "-")
+                for i, p in enumerate(points)
+            )
+    except BaseException:
+        storage.delete_mask_file(name)
+        raise
+    return saved
+
+
+def generate_mask(*, frame: Frame, tag: Tag, color: str, points: Seq[Point], created_by=None) -> Mask:
+    """Segment ``frame`` from ``points`` and save the result as a manual mask."""
+    color = validate_color(color)
+    result = segment_frame(frame=frame, points=points)
+    return save_mask(
+        frame=frame, tag=tag, color=color, mask=result.segmentation.mask, points=points,
+        segmenter=result.segmenter, score=result.segmentation.score, created_by=created_by,
+    )
+
+
+def delete_masks(masks) -> int:
+    """Delete the masks of a queryset with their files (files go once the rows are gone for good)."""
+    with transaction.atomic():
+        names = list(masks.values_list("file", flat=True))
+        masks.delete()
+        transaction.on_commit(lambda: [storage.delete_mask_file(n) for n in names])
+    return len(names)
+
+
+def delete_mask(*, mask: Mask) -> None:
+    delete_masks(Mask.objects.filter(pk=mask.pk))
+
+
+def delete_tag_masks(*, sequence: Sequence, tag: Tag) -> int:
+    """Delete every mask of ``tag`` in ``sequence``; returns how many."""
+    return delete_masks(Mask.objects.filter(frame__sequence=sequence, tag=tag))

@@ -1,0 +1,56 @@
+"""The one place that writes and reads mask files.
+
+A mask file is a single-channel PNG of the frame's size, 0 for background and 255 for the object, at
+``MEDIA_ROOT/masks/<sequence id>/<frame index, 6 digits>/<tag id>-<unique>.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import cv2
+import numpy as np
+from django.conf import settings
+
+
+def mask_name(*, sequence_id: int, frame_index: int, tag_id: int) -> str:
+    """A new, unused path for a mask file, relative to MEDIA_ROOT."""
+    return f"masks/{sequence_id}/{frame_index:06d}/{tag_id}-{uuid.uuid4().hex[:12]}.png"
+
+
+def absolute(name: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / name
+
+
+def write_mask(name: str, mask: np.ndarray) -> None:
+    """Write bool (H, W) ``mask`` at ``name`` atomically (a reader never sees half a file)."""
+    path = absolute(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, buffer = cv2.imencode(".png", np.where(mask, 255, 0).astype(np.uint8))
+    if not ok:
+        raise OSError(f"Could not encode mask {name} as PNG.")
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(buffer.tobytes())
+    os.replace(temporary, path)
+
+
+def read_mask(name: str) -> np.ndarray:
+    """The mask at ``name`` as bool (H, W)."""
+    image = cv2.imread(str(absolute(name)), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise FileNotFoundError(f"Mask file {name} is missing or unreadable.")
+    return image > 127
+
+
+def delete_mask_file(name: str) -> None:
+    absolute(name).unlink(missing_ok=True)
+
+
+def mask_png_bytes(mask: np.ndarray) -> bytes:
+    """PNG of a bool mask, as stored (for previews that are not stored)."""
+    ok, buffer = cv2.imencode(".png", np.where(mask, 255, 0).astype(np.uint8))
+    if not ok:
+        raise OSError("Could not encode mask as PNG.")
+    return buffer.tobytes()

@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html
+
+from .models import Frame, Sequence
+
+
+class FrameInline(admin.TabularInline):
+    model = Frame
+    fields = ["index", "preview", "width", "height", "original_name"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    max_num = 0
+
+    @admin.display(description="thumbnail")
+    def preview(self, frame: Frame) -> str:
+        return format_html('<img src="{}" style="height:48px">', frame.thumbnail.url)
+
+
+@admin.register(Sequence)
+class SequenceAdmin(admin.ModelAdmin):
+    list_display = ["name", "procedure", "frame_count", "mask_count", "created_by", "created_at", "annotate_link"]
+    list_filter = ["procedure", "created_at"]
+    search_fields = ["name", "description", "source"]
+    readonly_fields = ["source", "fps", "created_by", "created_at"]
+    inlines = [FrameInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _frames=Count("frames", distinct=True), _masks=Count("frames__masks", distinct=True)
+        )
+
+    @admin.display(description="frames", ordering="_frames")
+    def frame_count(self, sequence: Sequence) -> int:
+        return sequence._frames
+
+    @admin.display(description="masks", ordering="_masks")
+    def mask_count(self, sequence: Sequence) -> int:
+        return sequence._masks
+
+    @admin.display(description="")
+    def annotate_link(self, sequence: Sequence) -> str:
+        return format_html('<a href="/sequences/{}/annotate/">annotate</a>', sequence.id)
+
+
+@admin.register(Frame)
+class FrameAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "sequence", "index", "width", "height", "original_name"]
+    list_filter = ["sequence__procedure", "sequence"]
+    search_fields = ["sequence__name", "original_name"]
+    readonly_fields = ["sequence", "index", "image", "thumbnail", "width", "height", "original_name", "picture"]
+
+    @admin.display(description="image")
+    def picture(self, frame: Frame) -> str:
+        return format_html('<img src="{}" style="max-width:640px">', frame.image.url)

@@ -1,0 +1,41 @@
+from django import forms
+
+from tags.models import Procedure
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class ImportSequenceForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    procedure = forms.ChoiceField(choices=Procedure.choices, initial=Procedure.COLONOSCOPY)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    files = MultipleFileField(
+        help_text="A video file, a zip of images, or several images (they are ordered by name, naturally).",
+    )
+    every_nth = forms.IntegerField(
+        min_value=1, initial=1, label="Keep every Nth frame",
+        help_text="1 keeps every frame; 5 keeps frames 0, 5, 10, …",
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if not files:
+            raise forms.ValidationError("Choose a video, a zip or images to import.")
+        if any(f.size == 0 for f in files):
+            empty = ", ".join(f.name for f in files if f.size == 0)
+            raise forms.ValidationError(f"Empty file: {empty}.")
+        return files

@@ -1,0 +1,41 @@
+"""A procedure is a frame sequence: its frames, in video order, stored as images under MEDIA_ROOT."""
+
+from django.conf import settings
+from django.db import models
+
+from tags.models import Procedure
+
+
+class Sequence(models.Model):
+    name = models.CharField(max_length=200)
+    procedure = models.CharField(max_length=20, choices=Procedure.choices, default=Procedure.OTHER)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=500, blank=True, help_text="Where the frames were imported from.")
+    fps = models.FloatField(null=True, blank=True, help_text="Frame rate of the source video, if known.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Frame(models.Model):
+    """One image of a sequence; ``index`` is its 0-based position in video order."""
+
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="frames")
+    index = models.PositiveIntegerField()
+    image = models.FileField(max_length=300)
+    thumbnail = models.FileField(max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["sequence", "index"]
+        constraints = [models.UniqueConstraint(fields=["sequence", "index"], name="unique_frame_index")]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} · frame {self.index}"

@@ -1,0 +1,48 @@
+"""Reading sequences and frames."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import cv2
+import numpy as np
+from django.conf import settings
+
+from .models import Frame
+
+_DECODED_FRAMES = 16
+_cache: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+_lock = threading.Lock()
+
+
+def frame_path(frame: Frame) -> Path:
+    return Path(settings.MEDIA_ROOT) / frame.image.name
+
+
+def frame_rgb(frame: Frame) -> np.ndarray:
+    """The frame's pixels as uint8 RGB (H, W, 3); the last few decoded frames are kept in memory.
+
+    Each click of an annotator asks for the same frame again; decoding it once saves ~5–50 ms a click.
+    """
+    key = (frame.id, frame.image.name)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    image = cv2.imread(str(frame_path(frame)), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(f"Image of {frame} cannot be read at {frame.image.name}.")
+    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    image.flags.writeable = False
+    with _lock:
+        _cache[key] = image
+        while len(_cache) > _DECODED_FRAMES:
+            _cache.popitem(last=False)
+    return image
+
+
+def frame_image_key(frame: Frame) -> str:
+    """The key segmenters cache per-frame work under (frames never change after import)."""
+    return f"frame-{frame.id}"

@@ -1,0 +1,121 @@
+"""Writing sequences: importing a procedure's frames, deleting a sequence."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+from django.conf import settings
+from django.db import transaction
+
+from tags.models import Procedure
+
+from .models import Frame, Sequence
+from .sources import SourceError, SourceFrame, Skipped, iter_source, video_fps
+
+logger = logging.getLogger(__name__)
+
+THUMBNAIL_WIDTH = 160
+
+
+class ImportFailed(Exception):
+    """Nothing was imported; the message says why."""
+
+
+@dataclass
+class ImportReport:
+    sequence: Sequence
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def frame_count(self) -> int:
+        return self.sequence.frames.count()
+
+
+def sequence_dir(sequence_id: int) -> str:
+    """Folder of a sequence's files, relative to MEDIA_ROOT."""
+    return f"sequences/{sequence_id}"
+
+
+def import_sequence(
+    *,
+    source: Path,
+    name: str,
+    procedure: str = Procedure.OTHER,
+    every_nth: int = 1,
+    description: str = "",
+    created_by=None,
+    source_label: str | None = None,
+) -> ImportReport:
+    """Import the frames of ``source`` (folder, zip, video or single image) as a new sequence.
+
+    All or nothing: if no frame is readable, or the source is rejected, no row and no file remain.
+    Unreadable images are skipped and listed in the report.
+    """
+    if procedure not in Procedure.values:
+        raise ImportFailed(f"Unknown procedure {procedure!r}; choose one of {', '.join(Procedure.values)}.")
+    if not name.strip():
+        raise ImportFailed("The sequence needs a name.")
+    media_root = Path(settings.MEDIA_ROOT)
+    folder: Path | None = None
+    try:
+        with transaction.atomic():
+            sequence = Sequence.objects.create(
+                name=name.strip(), procedure=procedure, description=description, created_by=created_by,
+                source=source_label or source.name, fps=video_fps(source),
+            )
+            folder = media_root / sequence_dir(sequence.id)
+            skipped: list[Skipped] = []
+            frames: list[Frame] = []
+            for item in iter_source(source, every_nth=every_nth):
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                    continue
+                frames.append(_store_frame(sequence, len(frames), item, media_root))
+            if not frames:
+                reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:5])
+                raise ImportFailed(f"No readable image in {source_label or source.name}." + (f" ({reasons})" if reasons else ""))
+            Frame.objects.bulk_create(frames, batch_size=500)
+    except SourceError as exc:
+        _remove(folder)
+        raise ImportFailed(str(exc)) from exc
+    except BaseException:
+        _remove(folder)
+        raise
+    for item in skipped:
+        logger.warning("Import of %s skipped %s: %s", sequence, item.name, item.reason)
+    return ImportReport(sequence, skipped)
+
+
+def _store_frame(sequence: Sequence, index: int, frame: SourceFrame, media_root: Path) -> Frame:
+    base = sequence_dir(sequence.id)
+    image_name = f"{base}/frames/{index:06d}{frame.ext}"
+    thumb_name = f"{base}/thumbs/{index:06d}.jpg"
+    (media_root / image_name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / thumb_name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / image_name).write_bytes(frame.data)
+    height, width = frame.image.shape[:2]
+    thumb_height = max(1, round(height * THUMBNAIL_WIDTH / width))
+    thumb = cv2.resize(frame.image, (THUMBNAIL_WIDTH, thumb_height), interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(media_root / thumb_name), thumb, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return Frame(
+        sequence=sequence, index=index, image=image_name, thumbnail=thumb_name,
+        width=width, height=height, original_name=frame.name[:300],
+    )
+
+
+def _remove(folder: Path | None) -> None:
+    if folder is not None and folder.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def delete_sequence(*, sequence: Sequence) -> None:
+    """Delete a sequence with its frames, masks and every file of theirs."""
+    folder = Path(settings.MEDIA_ROOT) / sequence_dir(sequence.id)
+    mask_folder = Path(settings.MEDIA_ROOT) / "masks" / str(sequence.id)
+    with transaction.atomic():
+        sequence.delete()
+        transaction.on_commit(lambda: (_remove(folder), _remove(mask_folder)))

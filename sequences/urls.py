@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sequences"
+
+urlpatterns = [
+    path("", views.sequence_list, name="list"),
+    path("sequences/import/", views.import_view, name="import"),
+    path("sequences/<int:sequence_id>/annotate/", views.annotate, name="annotate"),
+]

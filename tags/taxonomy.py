@@ -1,0 +1,71 @@
+"""The default taxonomy installed with the database (editable afterwards in the admin).
+
+Drawn from endoscopy practice: the photo-documentation landmarks of ESGE quality guidelines for upper GI
+endoscopy and colonoscopy, the airway landmarks of bronchoscopy, the EUS stations, common pathologies,
+and the frame-quality findings that make a frame unusable for training (Boston bowel preparation scale,
+blur, bubbles, ...).
+"""
+
+# (name, kind, procedure, colour, description)
+DEFAULT_TAGS: list[tuple[str, str, str, str, str]] = [
+    # Pathologies (any procedure)
+    ("Polyp", "pathology", "", "#FF3B30", "Protruding or flat mucosal lesion (Paris classification 0-Ip … 0-III)."),
+    ("Ulcer", "pathology", "", "#FF9500", "Mucosal break with fibrin base."),
+    ("Bleeding", "pathology", "", "#D70015", "Active bleeding, clot or visible vessel."),
+    ("Mass / tumour", "pathology", "", "#AF52DE", "Exophytic or infiltrating mass."),
+    ("Erosion", "pathology", "", "#FFCC00", "Superficial mucosal defect."),
+    ("Inflammation", "pathology", "", "#FF6482", "Erythema, oedema, loss of vascular pattern."),
+    ("Diverticulum", "pathology", "", "#A2845E", "Outpouching of the wall."),
+    ("Varices", "pathology", "", "#5856D6", "Dilated submucosal veins (oesophageal, gastric)."),
+    ("Barrett's oesophagus", "pathology", "gastroscopy", "#FF2D55", "Salmon-coloured columnar mucosa above the GEJ."),
+    ("Stricture / stenosis", "pathology", "", "#8E8E93", "Narrowing of the lumen."),
+    ("Foreign body", "pathology", "", "#64D2FF", "Foreign material in the lumen."),
+    ("Lymph node", "pathology", "eus", "#30B0C7", "Lymph node seen at EUS (size, shape, echogenicity)."),
+    # Gastroscopy landmarks
+    ("Oesophagus", "landmark", "gastroscopy", "#34C759", "Upper or middle oesophagus."),
+    ("Z-line", "landmark", "gastroscopy", "#30D158", "Squamocolumnar junction."),
+    ("Gastro-oesophageal junction", "landmark", "gastroscopy", "#00C7BE", "Top of the gastric folds."),
+    ("Cardia (retroflexion)", "landmark", "gastroscopy", "#32ADE6", "Cardia and fundus seen in retroflexion."),
+    ("Gastric body", "landmark", "gastroscopy", "#007AFF", "Greater curvature folds of the body."),
+    ("Angulus", "landmark", "gastroscopy", "#5AC8FA", "Incisura angularis."),
+    ("Antrum", "landmark", "gastroscopy", "#0A84FF", "Gastric antrum."),
+    ("Pylorus", "landmark", "gastroscopy", "#5E5CE6", "Pyloric ring."),
+    ("Duodenal bulb", "landmark", "gastroscopy", "#BF5AF2", "First part of the duodenum."),
+    ("Second part of duodenum", "landmark", "gastroscopy", "#DA8FFF", "Descending duodenum, papilla region."),
+    # Colonoscopy landmarks
+    ("Rectum", "landmark", "colonoscopy", "#34C759", "Rectum, including retroflexion view."),
+    ("Sigmoid colon", "landmark", "colonoscopy", "#30D158", "Sigmoid colon."),
+    ("Descending colon", "landmark", "colonoscopy", "#00C7BE", "Descending colon."),
+    ("Splenic flexure", "landmark", "colonoscopy", "#32ADE6", "Splenic flexure."),
+    ("Transverse colon", "landmark", "colonoscopy", "#007AFF", "Triangular folds of the transverse colon."),
+    ("Hepatic flexure", "landmark", "colonoscopy", "#5AC8FA", "Hepatic flexure (bluish liver shadow)."),
+    ("Ascending colon", "landmark", "colonoscopy", "#0A84FF", "Ascending colon."),
+    ("Ileocaecal valve", "landmark", "colonoscopy", "#5E5CE6", "Ileocaecal valve: proof of caecal intubation."),
+    ("Appendiceal orifice", "landmark", "colonoscopy", "#BF5AF2", "Appendiceal orifice: proof of caecal intubation."),
+    ("Terminal ileum", "landmark", "colonoscopy", "#DA8FFF", "Terminal ileum."),
+    # Bronchoscopy landmarks
+    ("Vocal cords", "landmark", "bronchoscopy", "#34C759", "Glottis and vocal cords."),
+    ("Trachea", "landmark", "bronchoscopy", "#30D158", "Tracheal rings."),
+    ("Main carina", "landmark", "bronchoscopy", "#00C7BE", "Carina between the main bronchi."),
+    ("Right main bronchus", "landmark", "bronchoscopy", "#32ADE6", "Right main bronchus."),
+    ("Right upper lobe bronchus", "landmark", "bronchoscopy", "#007AFF", "Right upper lobe orifice."),
+    ("Bronchus intermedius", "landmark", "bronchoscopy", "#5AC8FA", "Bronchus intermedius."),
+    ("Left main bronchus", "landmark", "bronchoscopy", "#0A84FF", "Left main bronchus."),
+    ("Left upper lobe bronchus", "landmark", "bronchoscopy", "#5E5CE6", "Left upper lobe and lingula."),
+    ("Lower lobe bronchi", "landmark", "bronchoscopy", "#BF5AF2", "Right and left lower lobe bronchi."),
+    # EUS landmarks (stations)
+    ("Pancreatic head", "landmark", "eus", "#34C759", "Pancreatic head and uncinate process."),
+    ("Pancreatic body / tail", "landmark", "eus", "#30D158", "Pancreatic body and tail."),
+    ("Common bile duct", "landmark", "eus", "#00C7BE", "Common bile duct."),
+    ("Portal confluence", "landmark", "eus", "#32ADE6", "Spleno-portal confluence."),
+    ("Aorta / coeliac trunk", "landmark", "eus", "#007AFF", "Aorta and coeliac trunk."),
+    ("Ampulla", "landmark", "eus", "#5AC8FA", "Ampulla of Vater."),
+    # Quality findings
+    ("Blur", "quality", "", "#8E8E93", "Motion or focus blur: frame not diagnostic."),
+    ("Bubbles", "quality", "", "#AEAEB2", "Bubbles or foam hiding the mucosa."),
+    ("Poor preparation", "quality", "colonoscopy", "#A2845E", "Stool or fluid hiding the mucosa (BBPS 0–1 segment)."),
+    ("Specular reflection", "quality", "", "#F2F2F7", "Light reflection saturating the image."),
+    ("Contact / red-out", "quality", "", "#C7C7CC", "Lens against the wall: nothing visible."),
+    ("Out of body", "quality", "", "#636366", "Scope outside the patient."),
+    ("Instrument", "quality", "", "#FFD60A", "Forceps, snare or other instrument in view."),
+]
