@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -115,7 +116,9 @@ def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], *, req
 
 
 def _kind_name(kinds: tuple[type, ...]) -> str:
-    names = {int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object", bool: "true or false"}
+    names = {
+        int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object", bool: "true or false",
+    }
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 

@@ -12,6 +12,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
+
+def env_path(name: str, default: Path) -> Path:
+    """A path setting; relative paths are taken from the folder of manage.py."""
+    path = Path(env(name, default=str(default)))
+    return path if path.is_absolute() else BASE_DIR / path
+
+
 SECRET_KEY = env("SECRET_KEY", default="insecure-dev-key-change-me")
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -80,9 +87,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles")
 
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 
 LOGIN_URL = "login"
@@ -98,7 +105,7 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
 SAM_CHECKPOINT = env("SAM_CHECKPOINT", default="")
 SAM_MODEL_TYPE = env("SAM_MODEL_TYPE", default="vit_b")
 SAM_DEVICE = env("SAM_DEVICE", default="")  # empty: cuda when available, else cpu
-SAM_EMBEDDING_CACHE_DIR = Path(env("SAM_EMBEDDING_CACHE_DIR", default=str(MEDIA_ROOT / "cache" / "embeddings")))
+SAM_EMBEDDING_CACHE_DIR = env_path("SAM_EMBEDDING_CACHE_DIR", MEDIA_ROOT / "cache" / "embeddings")
 SAM_MEMORY_CACHE_FRAMES = env.int("SAM_MEMORY_CACHE_FRAMES", default=8)
 
 LOGGING = {

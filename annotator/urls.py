@@ -6,7 +6,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from annotator.media import protected_media
-
 from masks import api as mask_api
 from sequences import api as sequence_api
 from tags import api as tag_api

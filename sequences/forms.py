@@ -14,9 +14,9 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         single = super().clean
-        if isinstance(data, (list, tuple)):
+        if isinstance(data, (list, tuple)) and data:
             return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
+        return [single(data or None, initial)]
 
 
 class ImportSequenceForm(forms.Form):

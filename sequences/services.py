@@ -14,7 +14,7 @@ from django.db import transaction
 from tags.models import Procedure
 
 from .models import Frame, Sequence
-from .sources import SourceError, SourceFrame, Skipped, iter_source, video_fps
+from .sources import Skipped, SourceError, SourceFrame, iter_source, video_fps
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,8 @@ def import_sequence(
                 frames.append(_store_frame(sequence, len(frames), item, media_root))
             if not frames:
                 reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:5])
-                raise ImportFailed(f"No readable image in {source_label or source.name}." + (f" ({reasons})" if reasons else ""))
+                detail = f" ({reasons})" if reasons else ""
+                raise ImportFailed(f"No readable image in {source_label or source.name}.{detail}")
             Frame.objects.bulk_create(frames, batch_size=500)
     except SourceError as exc:
         _remove(folder)

@@ -7,9 +7,9 @@ read reported (and skipped) rather than raised. Whole-source problems raise :cla
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator
 
 import cv2
 import numpy as np

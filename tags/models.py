@@ -29,7 +29,9 @@ class Tag(models.Model):
     color = models.CharField(max_length=7, validators=[hex_color_validator], help_text="Default mask colour, #RRGGBB.")
     description = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=100, help_text="Lower comes first in lists.")
-    is_active = models.BooleanField(default=True, help_text="Inactive tags are kept for existing masks but not offered.")
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive tags are kept for existing masks but not offered."
+    )
 
     class Meta:
         ordering = ["order", "kind", "name"]

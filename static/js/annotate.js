@@ -261,7 +261,7 @@
     const plus = state.points.filter((p) => p.sign === "+").length;
     const minus = state.points.length - plus;
     $("points-info").textContent = state.points.length ? `${plus} + / ${minus} − points` : "No points";
-    $("save-mask").disabled = plus === 0 || !state.preview;
+    $("save-mask").disabled = plus === 0 || !state.preview || !$("tag-select").value;
     $("undo-point").disabled = !state.points.length;
     $("clear-points").disabled = !state.points.length;
   }
@@ -335,6 +335,10 @@
       }
       if (group.children.length) select.appendChild(group);
     }
+    if (!data.tags.length) {
+      setStatus("No tag is defined: add tags in the admin before saving masks.", true);
+      return;
+    }
     const useTagColour = () => { $("mask-color").value = tagsById.get(parseInt(select.value, 10)).color.toLowerCase(); };
     select.addEventListener("change", () => { useTagColour(); requestPreview(); });
     useTagColour();
@@ -353,7 +357,9 @@
   $("next-frame").addEventListener("click", () => showFrame(state.index + 1));
   window.addEventListener("resize", renderThumbs);
   document.addEventListener("keydown", (event) => {
-    if (event.target.closest("input, select, textarea")) return;  // the slider handles its own arrows
+    // Typing in a field (and the slider's own arrows) is not a shortcut; a checked checkbox keeps them.
+    const target = event.target;
+    if (target.closest("select, textarea") || (target.tagName === "INPUT" && target.type !== "checkbox")) return;
     if (event.key === "ArrowRight") { event.preventDefault(); showFrame(state.index + 1); }
     else if (event.key === "ArrowLeft") { event.preventDefault(); showFrame(state.index - 1); }
     else if (event.key === "Escape") { state.points = []; pointsChanged(); }
