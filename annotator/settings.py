@@ -31,10 +31,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "sequences",
     "tags",
     "masks",
+    "extrapolation",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +110,18 @@ SAM_MODEL_TYPE = env("SAM_MODEL_TYPE", default="vit_b")
 SAM_DEVICE = env("SAM_DEVICE", default="")  # empty: cuda when available, else cpu
 SAM_EMBEDDING_CACHE_DIR = env_path("SAM_EMBEDDING_CACHE_DIR", MEDIA_ROOT / "cache" / "embeddings")
 SAM_MEMORY_CACHE_FRAMES = env.int("SAM_MEMORY_CACHE_FRAMES", default=8)
+
+# Background jobs (extrapolation, embedding precompute) through Django's Tasks API (the django-tasks
+# backport). Default: the database backend, run by `manage.py db_worker` (scripts/run starts one); on
+# PostgreSQL several workers, on as many machines, share the queue without running a job twice.
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A running job whose worker has not reported for this long is marked failed (the worker died).
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=120)
 
 LOGGING = {
     "version": 1,

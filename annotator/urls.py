@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from annotator.media import protected_media
+from extrapolation import api as extrapolation_api
 from masks import api as mask_api
 from sequences import api as sequence_api
 from tags import api as tag_api
@@ -18,10 +19,15 @@ api_patterns = [
     path("sequences/<int:sequence_id>/masks/", mask_api.sequence_masks, name="masks"),
     path("sequences/<int:sequence_id>/tags/<int:tag_id>/masks/", mask_api.tag_masks, name="tag-masks"),
     path("masks/<int:mask_id>/", mask_api.mask_detail, name="mask"),
+    path("sequences/<int:sequence_id>/jobs/", extrapolation_api.sequence_jobs, name="sequence-jobs"),
+    path("jobs/<uuid:job_id>/", extrapolation_api.job_status, name="job"),
+    path("jobs/<uuid:job_id>/cancel/", extrapolation_api.job_cancel, name="job-cancel"),
+    path("tracks/<int:track_id>/", extrapolation_api.track_detail, name="track"),
 ]
 
 urlpatterns = [
     path("generate_mask/", mask_api.generate_mask, name="generate-mask"),
+    path("extrapolate_masks/", extrapolation_api.extrapolate_masks, name="extrapolate-masks"),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -7,6 +7,22 @@ from sequences.models import Frame
 from tags.models import Tag, hex_color_validator
 
 
+class Track(models.Model):
+    """One object followed across the frames of a sequence: its keyframe masks and their propagations."""
+
+    sequence = models.ForeignKey("sequences.Sequence", on_delete=models.CASCADE, related_name="tracks")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="tracks")
+    color = models.CharField(max_length=7, validators=[hex_color_validator])
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sequence", "id"]
+
+    def __str__(self) -> str:
+        return f"track {self.id} ({self.tag}) in {self.sequence}"
+
+
 class Mask(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", "Made by hand"
@@ -24,6 +40,12 @@ class Mask(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
     segmenter = models.CharField(max_length=100, blank=True, help_text="The segmenter that made the mask.")
     score = models.FloatField(null=True, blank=True, help_text="The segmenter's confidence in [0, 1].")
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.CASCADE, related_name="masks")
+    keyframe = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="propagations",
+        help_text="For a propagated mask: the manual mask it was propagated from.",
+    )
+    confidence = models.FloatField(null=True, blank=True, help_text="Propagation's confidence in [0, 1].")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Sequence as Seq
 from dataclasses import dataclass
-from typing import Sequence as Seq
 
 import cv2
 import numpy as np
@@ -17,7 +18,7 @@ from sequences.selectors import frame_image_key, frame_rgb
 from tags.models import Tag
 
 from . import storage
-from .models import Mask, PromptPoint
+from .models import Mask, PromptPoint, Track
 from .segmentation.base import PromptPoint as Point
 from .segmentation.base import Segmentation
 from .segmenters import active_segmenter
@@ -78,6 +79,9 @@ def save_mask(
     score: float | None = None,
     created_by=None,
     source: str = Mask.Source.MANUAL,
+    track: Track | None = None,
+    keyframe: Mask | None = None,
+    confidence: float | None = None,
 ) -> Mask:
     """Store ``mask`` (bool, frame-sized) as a PNG and its rows; both are kept or neither."""
     if mask.shape != (frame.height, frame.width):
@@ -94,6 +98,7 @@ def save_mask(
                 frame=frame, tag=tag, color=color, file=name, area=int(mask.sum()),
                 bbox_x=x, bbox_y=y, bbox_width=w, bbox_height=h, source=source,
                 segmenter=segmenter, score=score, created_by=created_by,
+                track=track, keyframe=keyframe, confidence=confidence,
             )
             PromptPoint.objects.bulk_create(
                 PromptPoint(mask=saved, order=i, x=p.x, y=p.y, sign="+" if p.positive else "-")
@@ -131,3 +136,23 @@ def delete_mask(*, mask: Mask) -> None:
 def delete_tag_masks(*, sequence: Sequence, tag: Tag) -> int:
     """Delete every mask of ``tag`` in ``sequence``; returns how many."""
     return delete_masks(Mask.objects.filter(frame__sequence=sequence, tag=tag))
+
+
+def remove_orphan_files(*, sequence_id: int, older_than: float = 60) -> list[str]:
+    """Delete mask files of a sequence that no row refers to (left by a process killed mid-save).
+
+    Files younger than ``older_than`` seconds are left alone: their rows may be on their way.
+    """
+    folder = storage.absolute(f"masks/{sequence_id}")
+    if not folder.exists():
+        return []
+    known = set(Mask.objects.filter(frame__sequence_id=sequence_id).values_list("file", flat=True))
+    removed = []
+    cutoff = time.time() - older_than
+    for path in folder.rglob("*"):
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            name = path.relative_to(storage.absolute("")).as_posix()
+            if name not in known:
+                path.unlink(missing_ok=True)
+                removed.append(name)
+    return removed

@@ -92,6 +92,10 @@ def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
                 "masks": f"/api/sequences/{sequence.id}/masks/",
                 "mask": "/api/masks/",
                 "tag_masks": f"/api/sequences/{sequence.id}/tags/",
+                "extrapolate": "/extrapolate_masks/",
+                "jobs": f"/api/sequences/{sequence.id}/jobs/",
+                "track": "/api/tracks/",
+                "frames": f"/api/sequences/{sequence.id}/frames/",
             },
         },
     }

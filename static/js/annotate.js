@@ -198,13 +198,20 @@
       group.appendChild(head);
       for (const mask of masks) {
         const row = document.createElement("div");
-        row.className = "mask-row";
+        row.className = `mask-row ${mask.source}`;
         row.dataset.maskId = mask.id;
         row.innerHTML = `<input type="checkbox" class="toggle-mask" title="Show or hide this mask" ${state.hiddenMasks.has(mask.id) ? "" : "checked"}>
           <span class="swatch"></span><span class="info"></span>
+          ${mask.source === "manual" ? '<button type="button" class="small extrapolate-mask" title="Propagate this mask (and the other keyframes of its track) to every frame">Extrapolate</button>' : ""}
+          ${mask.track_id ? '<button type="button" class="small danger delete-track" title="Delete every mask of this track in the sequence">Delete track</button>' : ""}
           <button type="button" class="small danger delete-mask" title="Delete this mask">Delete</button>`;
         row.querySelector(".swatch").style.background = mask.color;
-        row.querySelector(".info").textContent = `#${mask.id} · ${mask.area} px · ${mask.source} · ${mask.segmenter}`;
+        const detail = mask.source === "propagated"
+          ? `propagated · confidence ${(mask.confidence ?? 0).toFixed(2)}`
+          : `${mask.track_id ? "keyframe" : "manual"} · ${mask.segmenter}`;
+        row.querySelector(".info").textContent = `#${mask.id} · ${mask.area} px · ${detail}`;
+        row.querySelector(".extrapolate-mask")?.addEventListener("click", () => extrapolate({ mask_id: mask.id }));
+        row.querySelector(".delete-track")?.addEventListener("click", () => deleteTrack(mask.track_id, masks[0].tag));
         row.querySelector(".toggle-mask").addEventListener("change", (event) => {
           if (event.target.checked) state.hiddenMasks.delete(mask.id); else state.hiddenMasks.add(mask.id);
           draw();
@@ -235,6 +242,72 @@
     } catch (error) { setStatus(error.message, true); }
   }
 
+  async function deleteTrack(trackId, tagName) {
+    if (!window.confirm(`Delete the whole track ${trackId} (“${tagName}”): its keyframes and every propagated mask?`)) return;
+    try {
+      const body = await api(`${data.urls.track}${trackId}/`, { method: "DELETE" });
+      setStatus(`Deleted track ${trackId}: ${body.deleted} masks.`);
+      await refreshFrameCounts();
+      await refreshMasks();
+    } catch (error) { setStatus(error.message, true); }
+  }
+
+  async function refreshFrameCounts() {
+    const body = await api(data.urls.frames);
+    body.frames.forEach((frame, i) => { if (frames[i]) frames[i].mask_count = frame.mask_count; });
+    renderThumbs();
+  }
+
+  // ---------- extrapolation jobs ----------
+  async function extrapolate(request) {
+    try {
+      const job = await api(data.urls.extrapolate, { method: "POST", body: JSON.stringify(request) });
+      setStatus(`Extrapolating from mask #${job.keyframe_mask_id}…`);
+      watchJob(job);
+      await refreshMasks();
+    } catch (error) { setStatus(error.message, true); }
+  }
+
+  function showJob(job) {
+    $("job-panel").hidden = false;
+    $("job-progress").max = Math.max(1, job.total);
+    $("job-progress").value = job.done;
+    const counts = `${job.done} / ${job.total} frames · ${job.written} masks`;
+    const text = {
+      queued: "Queued: waiting for a worker…",
+      running: `Running: ${counts}`,
+      succeeded: `Done: ${counts}${job.left_to_annotator ? ` · ${job.left_to_annotator} frames left to you (object lost)` : ""}`,
+      cancelled: `Cancelled: ${counts} kept`,
+      failed: `Failed: ${job.error}`,
+    }[job.state];
+    $("job-text").textContent = text;
+    $("job-panel").dataset.state = job.state;
+    $("job-cancel").hidden = !["queued", "running"].includes(job.state);
+  }
+
+  function watchJob(job) {
+    state.job = job;
+    showJob(job);
+    let lastDone = job.done;
+    const poll = async () => {
+      if (state.job !== job) return;
+      try {
+        job = await api(job.status_url);
+        state.job = job;
+      } catch (error) { setStatus(error.message, true); return; }
+      showJob(job);
+      if (job.done !== lastDone) { lastDone = job.done; refreshMasks(); }
+      if (["queued", "running"].includes(job.state)) setTimeout(poll, 600);
+      else { refreshMasks(); refreshFrameCounts(); }
+    };
+    setTimeout(poll, 400);
+  }
+
+  $("job-cancel").addEventListener("click", async () => {
+    if (!state.job) return;
+    try { showJob(await api(state.job.cancel_url, { method: "POST" })); } catch (error) { setStatus(error.message, true); }
+  });
+
   // ---------- points and preview ----------
   function canvasPoint(event) {
     const rect = canvas.getBoundingClientRect();
@@ -262,6 +335,7 @@
     const minus = state.points.length - plus;
     $("points-info").textContent = state.points.length ? `${plus} + / ${minus} − points` : "No points";
     $("save-mask").disabled = plus === 0 || !state.preview || !$("tag-select").value;
+    $("save-extrapolate").disabled = $("save-mask").disabled;
     $("undo-point").disabled = !state.points.length;
     $("clear-points").disabled = !state.points.length;
   }
@@ -296,11 +370,12 @@
     draw();
   }
 
-  async function saveMask() {
+  async function saveMask({ thenExtrapolate = false } = {}) {
     if ($("save-mask").disabled) return;
     const tagId = parseInt($("tag-select").value, 10);
     const frame = frames[state.index];
     $("save-mask").disabled = true;
+    $("save-extrapolate").disabled = true;
     try {
       const mask = await api(data.urls.generate, {
         method: "POST",
@@ -314,6 +389,7 @@
       updatePointsUi();
       setStatus(`Saved mask #${mask.id} (${mask.tag}, ${mask.area} px).`);
       await refreshMasks();
+      if (thenExtrapolate) await extrapolate({ mask_id: mask.id });
     } catch (error) {
       setStatus(error.message, true);
       updatePointsUi();
@@ -348,7 +424,8 @@
   canvas.addEventListener("contextmenu", (event) => addPoint(event, "-"));
   $("undo-point").addEventListener("click", () => { state.points.pop(); pointsChanged(); });
   $("clear-points").addEventListener("click", () => { state.points = []; pointsChanged(); });
-  $("save-mask").addEventListener("click", saveMask);
+  $("save-mask").addEventListener("click", () => saveMask());
+  $("save-extrapolate").addEventListener("click", () => saveMask({ thenExtrapolate: true }));
   $("mask-color").addEventListener("change", () => requestPreview());
   $("show-all").addEventListener("change", draw);
   $("frame-slider").max = frames.length - 1;
@@ -364,9 +441,11 @@
     else if (event.key === "ArrowLeft") { event.preventDefault(); showFrame(state.index - 1); }
     else if (event.key === "Escape") { state.points = []; pointsChanged(); }
     else if (event.key === "Enter") { event.preventDefault(); saveMask(); }
+    else if (event.key === "e" && !event.ctrlKey && !event.metaKey) { saveMask({ thenExtrapolate: true }); }
     else if ((event.ctrlKey || event.metaKey) && event.key === "z") { event.preventDefault(); state.points.pop(); pointsChanged(); }
   });
 
   fillTags();
   showFrame(data.start_index);
+  api(`${data.urls.jobs}?active=1`).then((body) => { if (body.jobs.length) watchJob(body.jobs[0]); }).catch(() => {});
 })();

@@ -1,0 +1,200 @@
+"""Starting, running, cancelling and watching extrapolation jobs.
+
+A job propagates the manual (keyframe) masks of a track to every other frame of the sequence. The
+framework-free algorithm lives in :mod:`extrapolation.propagation`; this module adapts it: loads frames,
+writes each propagated mask (file and rows together) as soon as it is computed, reports progress, and
+honours cancellation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from annotator.errors import InvalidInput
+from masks import storage
+from masks.models import Mask, Track
+from masks.services import delete_masks, remove_orphan_files, save_mask
+from sequences.models import Frame
+from sequences.selectors import frame_rgb
+
+from .models import ExtrapolationJob
+
+logger = logging.getLogger(__name__)
+Job = ExtrapolationJob
+
+
+class JobConflict(InvalidInput):
+    """The track already has a job queued or running."""
+
+
+def track_for_keyframe(*, keyframe: Mask, created_by=None) -> Track:
+    """The track a manual mask belongs to, made for it if it has none."""
+    if keyframe.source != Mask.Source.MANUAL:
+        raise InvalidInput(
+            f"Mask {keyframe.id} was propagated; extrapolate from a mask made by hand (a keyframe)."
+        )
+    if keyframe.track_id is None:
+        keyframe.track = Track.objects.create(
+            sequence_id=keyframe.frame.sequence_id, tag=keyframe.tag, color=keyframe.color, created_by=created_by
+        )
+        keyframe.save(update_fields=["track"])
+    return keyframe.track
+
+
+def start_extrapolation(*, keyframe: Mask, created_by=None) -> Job:
+    """Queue a job propagating ``keyframe``'s track (all its manual masks) through the sequence."""
+    from .tasks import run_extrapolation_task
+
+    with transaction.atomic():
+        track = track_for_keyframe(keyframe=keyframe, created_by=created_by)
+        Track.objects.select_for_update().get(pk=track.pk)  # one job start at a time per track
+        fail_stale_jobs()
+        if Job.objects.filter(track=track, state__in=Job.ACTIVE).exists():
+            raise JobConflict(f"Track {track.id} is already being extrapolated; wait for it or cancel it.")
+        keyframes = list(track.masks.filter(source=Mask.Source.MANUAL).values_list("id", flat=True))
+        job = Job.objects.create(
+            sequence_id=track.sequence_id, track=track, keyframe_ids=keyframes, created_by=created_by
+        )
+        transaction.on_commit(lambda: _enqueue(job, run_extrapolation_task))
+    return job
+
+
+def _enqueue(job: Job, task) -> None:
+    result = task.enqueue(str(job.id))
+    Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
+
+
+def cancel_job(*, job: Job) -> Job:
+    """Ask a job to stop. A queued job stops at once; a running one after its current frame."""
+    Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+        state=Job.State.CANCELLED, cancel_requested=True, finished_at=timezone.now()
+    )
+    Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(cancel_requested=True)
+    job.refresh_from_db()
+    return job
+
+
+def fail_stale_jobs(*, stale_after: float | None = None) -> int:
+    """Mark failed the running jobs whose worker stopped reporting (killed, machine lost).
+
+    Masks they wrote are kept (each is complete: file and rows); a mask file whose rows never came is
+    removed. Returns how many jobs were failed.
+    """
+    seconds = settings.JOB_STALE_SECONDS if stale_after is None else stale_after
+    limit = timezone.now() - timedelta(seconds=seconds)
+    stale = list(Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=limit))
+    for job in stale:
+        updated = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, heartbeat_at__lt=limit).update(
+            state=Job.State.FAILED, finished_at=timezone.now(),
+            error=f"The worker stopped reporting for over {seconds:g} s (killed or lost); "
+                  "the masks written so far are kept. Run the extrapolation again to finish.",
+        )
+        if updated:
+            logger.warning("Extrapolation job %s failed: its worker %s stopped reporting.", job.id, job.worker)
+            remove_orphan_files(sequence_id=job.sequence_id, older_than=seconds)
+    return len(stale)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(job_id: str) -> str:
+    """Run a queued job to its end (the body of the background task). Returns the final state."""
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, worker=worker_name()
+    )
+    if not claimed:  # cancelled before it started, or already taken
+        return Job.objects.get(pk=job_id).state
+    job = Job.objects.select_related("track__tag", "sequence").get(pk=job_id)
+    try:
+        final = _propagate_track(job)
+    except Exception as exc:  # the job records every failure; the worker goes on with the next job
+        logger.exception("Extrapolation job %s failed", job_id)
+        Job.objects.filter(pk=job_id).update(
+            state=Job.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        return Job.State.FAILED
+    return final
+
+
+def _propagate_track(job: Job) -> str:
+    track = job.track
+    frames = list(Frame.objects.filter(sequence_id=job.sequence_id).order_by("index"))
+    keyframe_masks = {
+        m.frame.index: m for m in track.masks.filter(source=Mask.Source.MANUAL).select_related("frame")
+    }
+    if not keyframe_masks:
+        raise InvalidInput(f"Track {track.id} has no mask made by hand to propagate from.")
+    keyframes = {index: storage.read_mask(m.file.name) for index, m in keyframe_masks.items()}
+    delete_masks(track.masks.filter(source=Mask.Source.PROPAGATED))  # a new run replaces the previous one
+    total = len(frames) - len(keyframes)
+    Job.objects.filter(pk=job.pk).update(total=total, done=0, written=0)
+
+    from .propagation import propagate
+
+    def on_frame(index: int, result) -> bool:
+        written = 0
+        if result.mask is not None and np.any(result.mask):
+            save_mask(
+                frame=frames[index], tag=track.tag, color=track.color, mask=result.mask,
+                segmenter="propagation", confidence=float(result.confidence), source=Mask.Source.PROPAGATED,
+                track=track, keyframe=keyframe_masks[result.source_keyframe], created_by=job.created_by,
+            )
+            written = 1
+        Job.objects.filter(pk=job.pk).update(
+            done=F("done") + 1, written=F("written") + written, heartbeat_at=timezone.now()
+        )
+        return not Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+
+    propagate(lambda i: frame_rgb(frames[i]), len(frames), keyframes, on_frame=on_frame)
+    job.refresh_from_db()
+    state = Job.State.CANCELLED if job.cancel_requested else Job.State.SUCCEEDED
+    Job.objects.filter(pk=job.pk).update(
+        state=state, finished_at=timezone.now(), left_to_annotator=max(0, job.total - job.written),
+        done=job.done if state == Job.State.CANCELLED else job.total,
+    )
+    return state
+
+
+def delete_track(*, track: Track) -> int:
+    """Delete a track with all its masks (keyframes included) and their files; returns masks deleted."""
+    if Job.objects.filter(track=track, state__in=Job.ACTIVE).exists():
+        raise JobConflict(f"Track {track.id} is being extrapolated; cancel the job first.")
+    count = delete_masks(track.masks.all())
+    track.delete()
+    return count
+
+
+def job_json(job: Job) -> dict:
+    return {
+        "id": str(job.id),
+        "state": job.state,
+        "sequence_id": job.sequence_id,
+        "track_id": job.track_id,
+        "tag_id": job.track.tag_id,
+        "keyframe_mask_ids": job.keyframe_ids,
+        "total": job.total,
+        "done": job.done,
+        "written": job.written,
+        "left_to_annotator": job.left_to_annotator,
+        "progress": round(job.done / job.total, 4) if job.total else (1.0 if not job.is_active else 0.0),
+        "error": job.error,
+        "cancel_requested": job.cancel_requested,
+        "attempts": job.attempts,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "status_url": f"/api/jobs/{job.id}/",
+        "cancel_url": f"/api/jobs/{job.id}/cancel/",
+    }
