@@ -34,17 +34,17 @@ class FrameSegmentation:
     segmenter: str
 
 
-def validate_points(points: Seq[Point], frame: Frame) -> None:
-    """Raise InvalidInput unless there is a '+' point and every point lies inside the frame."""
+def validate_points(points: Seq[Point], *, width: int, height: int) -> None:
+    """Raise InvalidInput unless there is a '+' point and every point lies inside the width × height frame."""
     if not points:
         raise InvalidInput("At least one point is needed.")
     if not any(p.positive for p in points):
         raise InvalidInput("At least one '+' point is needed: the object must be marked.")
     for number, p in enumerate(points, start=1):
-        if not (0 <= p.x <= frame.width - 1 and 0 <= p.y <= frame.height - 1):
+        if not (0 <= p.x <= width - 1 and 0 <= p.y <= height - 1):
             raise InvalidInput(
                 f"Point {number} ({p.x:g}, {p.y:g}) is outside the frame "
-                f"(x in 0..{frame.width - 1}, y in 0..{frame.height - 1})."
+                f"(x in 0..{width - 1}, y in 0..{height - 1})."
             )
 
 
@@ -54,13 +54,22 @@ def validate_color(color: str) -> str:
     return color.upper()
 
 
-def segment_frame(*, frame: Frame, points: Seq[Point]) -> FrameSegmentation:
-    """Run the active segmenter on ``frame`` with ``points`` (validated first)."""
-    validate_points(points, frame)
+def segment_image(*, image: np.ndarray, points: Seq[Point], image_key: str | None) -> FrameSegmentation:
+    """Run the active segmenter on an RGB ``image`` with ``points`` (validated first).
+
+    The path of every click (``/generate_mask/``, the page's preview) and of the click benchmark.
+    """
+    height, width = image.shape[:2]
+    validate_points(points, width=width, height=height)
     segmenter, status = active_segmenter()
-    image = frame_rgb(frame)
-    result = segmenter.segment(image, list(points), image_key=frame_image_key(frame))
+    result = segmenter.segment(image, list(points), image_key=image_key)
     return FrameSegmentation(result, status.name)
+
+
+def segment_frame(*, frame: Frame, points: Seq[Point]) -> FrameSegmentation:
+    """Run the active segmenter on ``frame`` with ``points``."""
+    validate_points(points, width=frame.width, height=frame.height)  # before decoding the image
+    return segment_image(image=frame_rgb(frame), points=points, image_key=frame_image_key(frame))
 
 
 def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
