@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .models import Mask, PromptPoint
+from .models import Mask, PromptPoint, Track
 
 
 class PromptPointInline(admin.TabularInline):
@@ -16,13 +16,16 @@ class PromptPointInline(admin.TabularInline):
 
 @admin.register(Mask)
 class MaskAdmin(admin.ModelAdmin):
-    list_display = ["id", "tag", "frame", "swatch", "area", "source", "segmenter", "score", "created_by", "created_at"]
+    list_display = [
+        "id", "tag", "frame", "swatch", "area", "source", "track", "confidence", "segmenter", "created_by",
+        "created_at",
+    ]
     list_filter = ["tag__kind", "tag", "source", "segmenter", "frame__sequence"]
     search_fields = ["tag__name", "frame__sequence__name", "created_by__username"]
     list_select_related = ["tag", "frame__sequence", "created_by"]
     readonly_fields = [
         "overlay", "frame", "file", "area", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
-        "segmenter", "score", "source", "created_by", "created_at",
+        "segmenter", "score", "source", "track", "keyframe", "confidence", "created_by", "created_at",
     ]
     fields = ["overlay", "tag", "color", *readonly_fields[1:]]
     inlines = [PromptPointInline]
@@ -65,3 +68,36 @@ class MaskAdmin(admin.ModelAdmin):
             mask.frame.image.url, mask.color, mask.file.url, mask.file.url,
             mask.frame.width, mask.frame.height, mark_safe(points),
         )
+
+
+@admin.register(Track)
+class TrackAdmin(admin.ModelAdmin):
+    list_display = ["id", "sequence", "tag", "swatch", "mask_count", "created_by", "created_at"]
+    list_filter = ["tag", "sequence"]
+    search_fields = ["sequence__name", "tag__name"]
+    readonly_fields = ["sequence", "created_by", "created_at"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_masks=Count("masks"))
+
+    @admin.display(description="masks", ordering="_masks")
+    def mask_count(self, track: Track) -> int:
+        return track._masks
+
+    @admin.display(description="colour")
+    def swatch(self, track: Track) -> str:
+        return format_html('<span style="display:inline-block;width:1em;height:1em;background:{}"></span>', track.color)
+
+    def delete_model(self, request, obj):
+        from .services import delete_masks
+
+        delete_masks(obj.masks.all())
+        obj.delete()
+
+    def delete_queryset(self, request, queryset):
+        from .services import delete_masks
+
+        delete_masks(Mask.objects.filter(track__in=queryset))
+        queryset.delete()
