@@ -110,6 +110,7 @@ SAM_MODEL_TYPE = env("SAM_MODEL_TYPE", default="vit_b")
 SAM_DEVICE = env("SAM_DEVICE", default="")  # empty: cuda when available, else cpu
 SAM_EMBEDDING_CACHE_DIR = env_path("SAM_EMBEDDING_CACHE_DIR", MEDIA_ROOT / "cache" / "embeddings")
 SAM_MEMORY_CACHE_FRAMES = env.int("SAM_MEMORY_CACHE_FRAMES", default=8)
+SAM_EMBEDDING_CACHE_MAX_MB = env.int("SAM_EMBEDDING_CACHE_MAX_MB", default=4096)
 
 # Background jobs (extrapolation, embedding precompute) through Django's Tasks API (the django-tasks
 # backport). Default: the database backend, run by `manage.py db_worker` (scripts/run starts one); on

@@ -19,6 +19,7 @@ api_patterns = [
     path("sequences/<int:sequence_id>/masks/", mask_api.sequence_masks, name="masks"),
     path("sequences/<int:sequence_id>/tags/<int:tag_id>/masks/", mask_api.tag_masks, name="tag-masks"),
     path("masks/<int:mask_id>/", mask_api.mask_detail, name="mask"),
+    path("sequences/<int:sequence_id>/embeddings/", mask_api.sequence_embeddings, name="embeddings"),
     path("sequences/<int:sequence_id>/jobs/", extrapolation_api.sequence_jobs, name="sequence-jobs"),
     path("jobs/<uuid:job_id>/", extrapolation_api.job_status, name="job"),
     path("jobs/<uuid:job_id>/cancel/", extrapolation_api.job_cancel, name="job-cancel"),

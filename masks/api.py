@@ -128,3 +128,24 @@ def tag_masks(request: HttpRequest, sequence_id: int, tag_id: int):
     sequence = get_or_404(Sequence, sequence_id)
     tag = get_or_404(Tag, tag_id)
     return {"deleted": services.delete_tag_masks(sequence=sequence, tag=tag)}
+
+
+@json_view(("GET", "POST"))
+def sequence_embeddings(request: HttpRequest, sequence_id: int):
+    """SAM embedding states of frames (GET ``?frame_ids=1,2``), or queue those the annotator needs next
+    (POST ``{"frame_index": i, "direction": 1 | -1}``). States are "not_needed" with the CPU default."""
+    from .embeddings import embedding_states, request_embeddings
+
+    sequence = get_or_404(Sequence, sequence_id)
+    if request.method == "POST":
+        body = read_json(request)
+        index = field(body, "frame_index", int)
+        direction = field(body, "direction", int, required=False, default=1)
+        states = request_embeddings(sequence=sequence, index=index, direction=direction)
+    else:
+        raw = request.GET.get("frame_ids", "")
+        ids = [part for part in raw.split(",") if part]
+        if not all(part.isdigit() for part in ids):
+            raise ApiError(f"Query parameter 'frame_ids' must be comma-separated ids, got {raw!r}.")
+        states = embedding_states(list(sequence.frames.filter(id__in=[int(i) for i in ids])))
+    return {"states": {str(frame_id): state for frame_id, state in states.items()}}

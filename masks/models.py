@@ -80,3 +80,22 @@ class PromptPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sign}({self.x:g}, {self.y:g})"
+
+
+class FrameEmbedding(models.Model):
+    """A request for (and the state of) a frame's SAM image embedding, computed ahead of the first click."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        COMPUTING = "computing", "Computing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="embeddings")
+    model = models.CharField(max_length=100, help_text="The segmenter (model and checkpoint) it is for.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["frame", "model"], name="unique_frame_embedding")]

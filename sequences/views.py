@@ -96,6 +96,7 @@ def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
                 "jobs": f"/api/sequences/{sequence.id}/jobs/",
                 "track": "/api/tracks/",
                 "frames": f"/api/sequences/{sequence.id}/frames/",
+                "embeddings": f"/api/sequences/{sequence.id}/embeddings/",
             },
         },
     }

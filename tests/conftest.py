@@ -89,3 +89,13 @@ def sam_settings(settings, tiny_sam_checkpoint):
     settings.SAM_MODEL_TYPE = "vit_b"
     settings.SAM_DEVICE = "cpu"
     return settings
+
+
+def run_worker_until_idle() -> None:
+    """Run the queue's real database worker in this process until no task is left."""
+    from django.core.management import call_command
+
+    call_command(
+        "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*", "--interval", "0",
+        verbosity=0,
+    )

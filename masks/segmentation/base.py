@@ -9,8 +9,9 @@ frame, origin at the top-left pixel's centre (as in OpenCV and segment-anything)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 

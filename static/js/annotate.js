@@ -108,10 +108,32 @@
   }
 
   // ---------- frames ----------
+  // SAM only: ask the worker for the embeddings of the frames ahead, and show this frame's state.
+  async function watchEmbedding(index, direction) {
+    if (data.segmenter.kind !== "sam") return;
+    const badge = $("embedding-state");
+    const frame = frames[index];
+    let body;
+    try {
+      body = await api(data.urls.embeddings, { method: "POST", body: JSON.stringify({ frame_index: index, direction }) });
+      while (state.index === index) {
+        const current = body.states[frame.id];
+        badge.hidden = false;
+        badge.textContent = current === "ready" ? "Embedding ready" : `Embedding ${current}…`;
+        badge.className = `badge embedding-${current}`;
+        if (current === "ready" || current === "failed") return;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        body = await api(`${data.urls.embeddings}?frame_ids=${frame.id}`);
+      }
+    } catch (error) { badge.hidden = true; }
+  }
+
   async function showFrame(index) {
     index = Math.max(0, Math.min(frames.length - 1, index));
     if (index === state.index) return;
+    const direction = index >= state.index ? 1 : -1;
     state.index = index;
+    watchEmbedding(index, direction);
     state.points = [];
     state.preview = null;
     const frame = frames[index];
