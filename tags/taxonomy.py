@@ -69,3 +69,20 @@ DEFAULT_TAGS: list[tuple[str, str, str, str, str]] = [
     ("Out of body", "quality", "", "#636366", "Scope outside the patient."),
     ("Instrument", "quality", "", "#FFD60A", "Forceps, snare or other instrument in view."),
 ]
+
+
+def install_default_tags(tag_model=None) -> int:
+    """Create the default tags that do not exist yet (by name); returns how many were created.
+
+    ``tag_model``: the Tag model to use (a migration passes its historical model).
+    """
+    if tag_model is None:
+        from .models import Tag as tag_model
+    created = 0
+    for order, (name, kind, procedure, color, description) in enumerate(DEFAULT_TAGS):
+        _, was_created = tag_model.objects.get_or_create(
+            name=name,
+            defaults={"kind": kind, "procedure": procedure, "color": color, "description": description, "order": order},
+        )
+        created += was_created
+    return created

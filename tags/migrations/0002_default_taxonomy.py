@@ -4,14 +4,9 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from tags.taxonomy import DEFAULT_TAGS
+    from tags.taxonomy import install_default_tags
 
-    Tag = apps.get_model("tags", "Tag")
-    for order, (name, kind, procedure, color, description) in enumerate(DEFAULT_TAGS):
-        Tag.objects.get_or_create(
-            name=name,
-            defaults={"kind": kind, "procedure": procedure, "color": color, "description": description, "order": order},
-        )
+    install_default_tags(apps.get_model("tags", "Tag"))
 
 
 class Migration(migrations.Migration):

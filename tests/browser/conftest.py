@@ -37,6 +37,14 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def taxonomy(transactional_db):
+    """Browser tests run on a flushed database (the live server needs committed data): tags again."""
+    from tags.taxonomy import install_default_tags
+
+    install_default_tags()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -11,8 +11,7 @@ from masks.models import Mask
 from masks.storage import absolute
 from tests.browser.conftest import log_in
 
-# serialized_rollback: the flush between transactional tests would otherwise drop the migrated tag taxonomy.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def deepest_point(mask: np.ndarray) -> tuple[int, int]:
