@@ -50,8 +50,12 @@ def track_for_keyframe(*, keyframe: Mask, created_by=None) -> Track:
     return keyframe.track
 
 
-def start_extrapolation(*, keyframe: Mask, created_by=None) -> Job:
-    """Queue a job propagating ``keyframe``'s track (all its manual masks) through the sequence."""
+def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) -> Job:
+    """Create a job propagating ``keyframe``'s track (all its manual masks) through the sequence.
+
+    With ``queue`` (the default) the job goes to the task queue once the transaction commits; without,
+    the caller runs it (``run_job``).
+    """
     from .tasks import run_extrapolation_task
 
     with transaction.atomic():
@@ -64,7 +68,8 @@ def start_extrapolation(*, keyframe: Mask, created_by=None) -> Job:
         job = Job.objects.create(
             sequence_id=track.sequence_id, track=track, keyframe_ids=keyframes, created_by=created_by
         )
-        transaction.on_commit(lambda: _enqueue(job, run_extrapolation_task))
+        if queue:
+            transaction.on_commit(lambda: _enqueue(job, run_extrapolation_task))
     return job
 
 
