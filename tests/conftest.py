@@ -103,10 +103,17 @@ def sam_settings(settings, tiny_sam_checkpoint):
 
 
 def run_worker_until_idle() -> None:
-    """Run the queue's real database worker in this process until no task is left."""
+    """Run the queue's real database worker in this process until no task is left.
+
+    The worker closes "old" database connections between tasks, which inside a test's transaction
+    would close the test's own connection; in this process that hygiene is switched off.
+    """
+    from unittest import mock
+
     from django.core.management import call_command
 
-    call_command(
-        "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*", "--interval", "0",
-        verbosity=0,
-    )
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command(
+            "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*", "--interval", "0",
+            verbosity=0,
+        )

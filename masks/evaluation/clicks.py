@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -178,9 +178,7 @@ def summarize(results: Sequence[FrameResult], *, max_clicks: int) -> dict:
     for k in IOU_AT:
         summary[f"mIoU@{k}"] = _mean([r.iou_at(k) for r in results])
     for threshold in NOC_AT:
-        summary[f"NoC@{round(threshold * 100)}"] = _mean(
-            [r.clicks_to(threshold, max_clicks) for r in results]
-        )
+        summary[f"NoC@{round(threshold * 100)}"] = _mean([r.clicks_to(threshold, max_clicks) for r in results])
     times = [t for r in results for t in r.ms_per_click]
     summary["ms_per_click_p50"] = float(np.percentile(times, 50)) if times else float("nan")
     summary["ms_per_click_p95"] = float(np.percentile(times, 95)) if times else float("nan")

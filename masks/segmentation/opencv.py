@@ -1,126 +1,182 @@
-"""The CPU default segmenter: geodesic click regions on an edge-weighted frame (OpenCV + numpy).
+"""The CPU default segmenter: click regions grown geodesically over an edge-weighted frame.
 
-prototype
+OpenCV and numpy only, no model. How a list of clicks becomes a mask:
+
+1. Per frame (cached by ``image_key``): the frame is shrunk so its long side is ``work_side`` pixels,
+   specular highlights are inpainted (they are strong edges inside polyps that mean nothing), the
+   endoscope's dark field-of-view border is found (certain background), and each pixel gets a travel
+   cost ``1 + edge_weight × |∇Lab| / mean |∇Lab|``, so that paths crossing edges are long.
+2. Per click (cached): the geodesic distance from the click over that cost.
+3. The first '+' click takes the level set of its distance whose outer ring has the strongest mean
+   edge: the most salient closed contour around the click (polyps are compact blobs around it).
+4. Every later click corrects the previous mask around itself. Its reach is ``reach`` times its
+   geodesic distance to the part of the previous mask where it would be right (for a '+' click, the
+   mask; for a '-' click, the background): a click far inside a wrong area flips a large region, a
+   click next to the boundary a small one. Pixels geodesically closer to an earlier click of the other
+   sign are never flipped, so every earlier correction holds.
+
+The masks are kept as a signed float score at the working size (> 0 object) and upsampled
+bilinearly, so boundaries are smooth at any frame size. The result holds every '+' point, no '-'
+point, and only the connected parts that hold a '+' point. Deterministic: the mask is a function of
+the frame and the ordered clicks; the caches only save work.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import cv2
 import numpy as np
 
 from masks.segmentation.base import PromptPoint, Segmentation
 
-WORK_SIDE = 192
-EDGE_WEIGHT = 3.0
-CACHE_FRAMES = 32
-AREA_BONUS = 0.0
-CAP_MODE = 0
-MIN_AREA = 20
-JOINT = 0
+Pixel = tuple[int, int]  # (row, column) at the working size
+Click = tuple[Pixel, bool]  # a click at the working size and whether it is '+'
+
+#: Travel cost outside the field of view: high enough that no region grows around the dark border.
+_OUTSIDE_COST = 50.0
+#: A region smaller than this (pixels at the working size) is not a candidate for the first click.
+_MIN_AREA = 20
+#: The first click's region never covers more than this share of the field of view.
+_MAX_AREA_SHARE = 0.6
+#: The smallest reach of a click (working pixels), so a click on the right side still clears its spot.
+_MIN_REACH = 2.0
 
 
-@dataclass
-class _Frame:
-    scale: float
-    edge: np.ndarray  # float32 (h, w), gradient / its mean in the FOV
-    cost: np.ndarray  # float32 (h, w)
-    fov: np.ndarray  # bool (h, w)
-    inner: np.ndarray  # bool (h, w) FOV eroded: rings measured here
-    geodesics: dict = field(default_factory=dict)
+def field_of_view(image: np.ndarray, *, dark: int = 30) -> np.ndarray:
+    """Where the endoscope sees: bool (H, W), False on the dark border around the round/octagonal view.
 
-
-def _fov(small: np.ndarray) -> np.ndarray:
-    bright = small.max(axis=2)
-    dark = (bright < 30).astype(np.uint8)
-    n, labels = cv2.connectedComponents(dark, connectivity=4)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    outside = np.isin(labels, border[border > 0]) & (dark > 0)
+    ``image``: uint8 RGB (H, W, 3). A pixel is outside when it is dark (all channels < ``dark``) and
+    connected to the image border through dark pixels, so dark areas inside the view (the lumen)
+    stay inside.
+    """
+    is_dark = (image.max(axis=2) < dark).astype(np.uint8)
+    _, labels = cv2.connectedComponents(is_dark, connectivity=4)
+    edge_labels = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    outside = np.isin(labels, edge_labels[edge_labels > 0])
     return ~outside
 
 
-def _features(image: np.ndarray) -> _Frame:
+@dataclass
+class FrameFeatures:
+    """Per-frame work at the working size (h, w) and the caches of later calls.
+
+    ``scale``: working size / frame size. ``edge``: float32 (h, w), Lab gradient magnitude divided by
+    its mean in the view. ``cost``: float32 (h, w) travel cost. ``fov``: bool (h, w) field of view.
+    ``inner``: bool (h, w), the view shrunk by a few pixels (where the view's own border edge is
+    not counted). ``shape``: the full frame's (H, W).
+    """
+
+    scale: float
+    shape: tuple[int, int]
+    edge: np.ndarray
+    cost: np.ndarray
+    fov: np.ndarray
+    inner: np.ndarray
+    distances: OrderedDict = field(default_factory=OrderedDict)
+    scores: OrderedDict = field(default_factory=OrderedDict)
+
+
+def frame_features(image: np.ndarray, *, work_side: int, edge_weight: float) -> FrameFeatures:
+    """The per-frame work of ``OpenCVSegmenter`` on a uint8 RGB (H, W, 3) frame."""
     h, w = image.shape[:2]
-    scale = min(1.0, WORK_SIDE / max(h, w))
-    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA) if scale < 1 else image.copy()
-    fov = _fov(small)
+    scale = min(1.0, work_side / max(h, w))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if scale < 1 else image.copy()
+    fov = field_of_view(small)
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    spec = ((hsv[..., 2] > 200) & (hsv[..., 1] < 80)).astype(np.uint8)
-    if spec.any():
-        spec = cv2.dilate(spec, np.ones((3, 3), np.uint8))
-        small = cv2.inpaint(small, spec, 3, cv2.INPAINT_TELEA)
+    # specular highlights: bright and unsaturated; their rims would stop every region at them
+    highlight = ((hsv[..., 2] > 200) & (hsv[..., 1] < 80)).astype(np.uint8)
+    if highlight.any():
+        small = cv2.inpaint(small, cv2.dilate(highlight, np.ones((3, 3), np.uint8)), 3, cv2.INPAINT_TELEA)
     lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
     lab = cv2.GaussianBlur(lab, (0, 0), 1.0)
     gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3)
-    g = np.sqrt((gx * gx + gy * gy).sum(axis=2))
+    gradient = np.sqrt((gx * gx + gy * gy).sum(axis=2))
     inner = cv2.erode(fov.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
-    norm = float(g[inner].mean()) if inner.any() else float(g.mean()) + 1e-6
-    edge = (g / max(norm, 1e-6)).astype(np.float32)
-    cost = (1.0 + EDGE_WEIGHT * edge).astype(np.float32)
-    cost[~fov] = 50.0
-    return _Frame(scale, edge, cost, fov, inner)
+    # dividing by the frame's own mean gradient makes edge_weight mean the same on dull and sharp frames
+    mean = float(gradient[inner].mean()) if inner.any() else float(gradient.mean())
+    edge = (gradient / max(mean, 1e-6)).astype(np.float32)
+    cost = (1.0 + edge_weight * edge).astype(np.float32)
+    cost[~fov] = _OUTSIDE_COST
+    return FrameFeatures(scale, (h, w), edge, cost, fov, inner)
 
 
-def geodesic_distance(cost: np.ndarray, seed: tuple[int, int], sweeps: int = 2) -> np.ndarray:
-    """Geodesic distance (8-connected, fast sweeping) from pixel ``seed`` = (row, col) over ``cost``."""
-    h, w = cost.shape
-    d = np.full((h, w), np.inf, np.float32)
-    d[seed] = 0.0
-    r2 = np.float32(np.sqrt(2.0))
+def geodesic_distance(cost: np.ndarray, seed: Pixel, *, sweeps: int = 2) -> np.ndarray:
+    """Geodesic distance from pixel ``seed`` (row, column) over a float32 (h, w) travel ``cost``.
+
+    8-connected steps cost the mean of both pixels' costs times the step length. Computed by fast
+    sweeping (rows down and up, columns right and left, ``sweeps`` times), vectorized along each
+    row, which is exact for paths that turn back at most ``2 × sweeps`` times. Returns float32 (h, w).
+    """
+    distance = np.full(cost.shape, np.inf, np.float32)
+    distance[seed] = 0.0
+    diagonal = np.float32(np.sqrt(2.0) / 2.0)
     for _ in range(sweeps):
-        for axis_t in (False, True):
-            dd = d.T if axis_t else d
-            cc = cost.T if axis_t else cost
-            n = dd.shape[0]
-            for order in (range(1, n), range(n - 2, -1, -1)):
-                step = -1 if order.step == 1 else 1  # previous row index offset
-                for r in order:
-                    p = r + step
-                    prev, cur = dd[p], dd[r]
-                    c = (cc[r] + cc[p]) * 0.5
-                    cand = prev + c
-                    np.minimum(cur, cand, out=cur)
-                    cd = (cc[r][1:] + cc[p][:-1]) * (0.5 * r2)
-                    np.minimum(cur[1:], prev[:-1] + cd, out=cur[1:])
-                    cd = (cc[r][:-1] + cc[p][1:]) * (0.5 * r2)
-                    np.minimum(cur[:-1], prev[1:] + cd, out=cur[:-1])
-    return d
+        for d, c in ((distance, cost), (distance.T, cost.T)):
+            n = d.shape[0]
+            for rows, back in ((range(1, n), -1), (range(n - 2, -1, -1), 1)):
+                for r in rows:
+                    prev, cur, c_prev, c_cur = d[r + back], d[r], c[r + back], c[r]
+                    np.minimum(cur, prev + (c_cur + c_prev) * 0.5, out=cur)
+                    np.minimum(cur[1:], prev[:-1] + (c_cur[1:] + c_prev[:-1]) * diagonal, out=cur[1:])
+                    np.minimum(cur[:-1], prev[1:] + (c_cur[:-1] + c_prev[1:]) * diagonal, out=cur[:-1])
+    return distance
+
+
+def salient_threshold(distance: np.ndarray, region: np.ndarray, edge: np.ndarray, counted: np.ndarray) -> float:
+    """The level of ``distance`` whose level set (within ``region``) has the strongest outer ring.
+
+    ``distance``, ``edge``: float32 (h, w); ``region``, ``counted``: bool (h, w), the ring's mean edge
+    is taken over ``counted`` pixels only. Candidate areas grow geometrically from ``_MIN_AREA`` to
+    ``_MAX_AREA_SHARE`` of the region, so small and large objects are tried alike.
+    """
+    values = np.sort(distance[region])
+    largest = min(values.size, int(_MAX_AREA_SHARE * region.sum()))
+    if largest <= _MIN_AREA:
+        return float(values[-1]) + 1e-3 if values.size else 0.0
+    kernel = np.ones((3, 3), np.uint8)
+    best_contrast, best_level = -1.0, float(values[_MIN_AREA - 1])
+    for area in np.unique(np.geomspace(_MIN_AREA, largest, 24).astype(int)):
+        level = float(values[area - 1]) + 1e-4
+        inside = ((distance < level) & region).astype(np.uint8)
+        ring = (cv2.dilate(inside, kernel) > 0) & (inside == 0) & counted
+        if ring.any():
+            contrast = float(edge[ring].mean())
+            if contrast > best_contrast:
+                best_contrast, best_level = contrast, level
+    return best_level
 
 
 class OpenCVSegmenter:
+    """Click segmentation without a model (see the module docstring for the method).
+
+    ``work_side``: long side of the working size in pixels (time grows with its square).
+    ``edge_weight``: how much longer a step across an average edge is than a flat step.
+    ``reach``: a correcting click flips up to this many times its distance to the previous mask.
+    ``cache_frames``: frames whose work is kept between calls (least recently used dropped first).
+    """
+
     name = "opencv-geodesic"
 
-    def __init__(self, cache_frames: int = CACHE_FRAMES) -> None:
-        self._cache: OrderedDict[str, _Frame] = OrderedDict()
+    def __init__(
+        self,
+        *,
+        work_side: int = 192,
+        edge_weight: float = 3.0,
+        reach: float = 1.75,
+        cache_frames: int = 32,
+        cache_clicks: int = 64,
+    ) -> None:
+        self.work_side = work_side
+        self.edge_weight = edge_weight
+        self.reach = reach
+        self._frames: OrderedDict[str, FrameFeatures] = OrderedDict()
         self._cache_frames = cache_frames
-
-    def _frame(self, image: np.ndarray, key: str | None) -> _Frame:
-        if key is not None and key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        frame = _features(image)
-        if key is not None:
-            self._cache[key] = frame
-            while len(self._cache) > self._cache_frames:
-                self._cache.popitem(last=False)
-        return frame
-
-    def _score(self, frame: _Frame, seeds: tuple) -> np.ndarray:
-        if seeds in frame.geodesics:
-            return frame.geodesics[seeds]
-        firstpos = next(i for i, (_, p) in enumerate(seeds) if p)
-        if len(seeds) == firstpos + 1:
-            prev = None
-        else:
-            prev = self._score(frame, seeds[:-1])
-        out = _score_impl(frame, seeds, prev)
-        frame.geodesics[seeds] = out
-        return out
+        self._cache_clicks = cache_clicks
 
     def segment(
         self,
@@ -131,84 +187,107 @@ class OpenCVSegmenter:
         previous_logits: np.ndarray | None = None,
         prior: np.ndarray | None = None,
     ) -> Segmentation:
+        """The mask that ``points`` (in click order) designate; see ``Segmenter.segment``.
+
+        ``image``: uint8 RGB (H, W, 3). Returns a bool (H, W) mask, a confidence from the edge
+        strength along its outline, and the working-size float32 score (> 0 object) as ``logits``.
+        ``previous_logits`` and ``prior`` are not used. Without a '+' point the mask is empty.
+        """
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"expected an RGB frame (H, W, 3), got shape {image.shape}")
         h, w = image.shape[:2]
-        frame = self._frame(image, image_key)
+        if not any(p.positive for p in points):
+            return Segmentation(mask=np.zeros((h, w), bool), score=0.0)
+        frame = self._features(image, image_key)
         sh, sw = frame.cost.shape
-        seeds = []
-        for p in points:
-            r = int(np.clip(round(p.y * frame.scale), 0, sh - 1))
-            c = int(np.clip(round(p.x * frame.scale), 0, sw - 1))
-            seeds.append(((r, c), p.positive))
-        score = self._score(frame, tuple(seeds))
-        big = cv2.resize(score, (w, h), interpolation=cv2.INTER_LINEAR)
-        mask = big > 0
-        mask = _keep_clicked(mask, points)
-        return Segmentation(mask=mask, score=0.5)
+        clicks = tuple(
+            (
+                (int(np.clip(round(p.y * frame.scale), 0, sh - 1)), int(np.clip(round(p.x * frame.scale), 0, sw - 1))),
+                bool(p.positive),
+            )
+            for p in points
+        )
+        # '-' clicks before the first '+' have no mask to correct; they still hold as competitors
+        first = next(i for i, (_, positive) in enumerate(clicks) if positive)
+        clicks = clicks[first:] + clicks[:first]
+        score = self._score(frame, clicks)
+        mask = cv2.resize(score, (w, h), interpolation=cv2.INTER_LINEAR) > 0
+        mask = _enforce_clicks(mask, points)
+        return Segmentation(mask=mask, score=_outline_confidence(score > 0, frame), logits=score)
+
+    def _features(self, image: np.ndarray, key: str | None) -> FrameFeatures:
+        cached = self._frames.get(key) if key is not None else None
+        if cached is not None and cached.shape == image.shape[:2]:
+            self._frames.move_to_end(key)
+            return cached
+        frame = frame_features(image, work_side=self.work_side, edge_weight=self.edge_weight)
+        if key is not None:
+            self._frames[key] = frame
+            while len(self._frames) > self._cache_frames:
+                self._frames.popitem(last=False)
+        return frame
+
+    def _distance(self, frame: FrameFeatures, seed: Pixel) -> np.ndarray:
+        return _cached(frame.distances, seed, lambda: geodesic_distance(frame.cost, seed), self._cache_clicks)
+
+    def _score(self, frame: FrameFeatures, clicks: tuple[Click, ...]) -> np.ndarray:
+        """Float32 (h, w) score after ``clicks`` (the first one '+'); > 0 is object."""
+        cached = frame.scores.get(clicks)
+        if cached is not None:
+            return cached
+        seed, positive = clicks[-1]
+        distance = self._distance(frame, seed)
+        others = [self._distance(frame, s) for s, p in clicks[:-1] if p != positive]
+        # pixels nearer (geodesically) to an earlier click of the other sign stay on its side
+        rival = np.min(others, axis=0) if others else np.full_like(distance, np.inf)
+        if len(clicks) == 1:
+            level = salient_threshold(distance, frame.fov, frame.edge, frame.inner)
+            score = np.minimum(level - distance, rival - distance)
+        else:
+            previous = self._score(frame, clicks[:-1])
+            right_side = (previous > 0) if positive else (previous <= 0)
+            right_side &= frame.fov
+            if right_side[seed] or not right_side.any():
+                reach = _MIN_REACH
+            else:
+                reach = max(_MIN_REACH, self.reach * float(distance[right_side].min()))
+            flip = np.minimum(reach - distance, rival - distance)
+            score = np.maximum(previous, flip) if positive else np.minimum(previous, -flip)
+        score = np.where(frame.fov, score, -1.0).astype(np.float32)
+        return _cached(frame.scores, clicks, lambda: score, self._cache_clicks)
+
+    def clear_cache(self) -> None:
+        """Forget every frame's cached work."""
+        self._frames.clear()
 
 
-ALPHA = 1.0
+def _cached(cache: OrderedDict, key, compute, limit: int):
+    """``cache[key]``, computed by ``compute()`` on a miss; keeps at most ``limit`` entries (LRU)."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = compute()
+    cache[key] = value
+    while len(cache) > limit:
+        cache.popitem(last=False)
+    return value
 
 
-def _dist(frame: _Frame, seed) -> np.ndarray:
-    if seed not in frame.geodesics:
-        frame.geodesics[seed] = geodesic_distance(frame.cost, seed)
-    return frame.geodesics[seed]
-
-
-def _score_impl(frame: _Frame, seeds: tuple, prev) -> np.ndarray:
-    seed, pos = seeds[-1]
-    d = _dist(frame, seed)
-    opp = [_dist(frame, s) for s, p in seeds[:-1] if p != pos]
-    d_opp = np.min(opp, axis=0) if opp else np.full_like(d, np.inf)
-    if prev is None:
-        cap = float(d_opp[seed]) if opp else np.inf
-        t = _best_threshold(d, frame.fov & (d < d_opp), frame)
-        return np.where(frame.fov, np.minimum(t - d, d_opp - d), -1.0).astype(np.float32)
-    inside = prev > 0
-    other = (~inside if pos else inside) & frame.fov
-    if not other[seed] or other.all():
-        # the click already lies on the right side: nothing to flip but the click's own surroundings
-        r = 2.0
-    else:
-        r = ALPHA * float(d[~other & frame.fov].min()) if (~other & frame.fov).any() else 2.0
-        r = max(r, 2.0)
-    f = np.minimum(r - d, d_opp - d)
-    if pos:
-        out = np.maximum(prev, f)
-    else:
-        out = np.minimum(prev, -f)
-    return np.where(frame.fov, out, -1.0).astype(np.float32)
-
-
-def _best_threshold(d: np.ndarray, cell: np.ndarray, frame: _Frame) -> float:
-    vals = np.sort(d[cell])
-    n_fov = int(frame.fov.sum())
-    if vals.size < 10:
-        return float(vals[-1]) if vals.size else 0.0
-    amin, amax = MIN_AREA, min(vals.size, int(0.6 * n_fov))
-    if amax <= amin:
-        return float(vals[-1]) + 1e-3
-    areas = np.unique(np.geomspace(amin, amax, 24).astype(int))
-    best, best_t = -1.0, float(vals[amin])
-    kernel = np.ones((3, 3), np.uint8)
-    for a in areas:
-        t = float(vals[a - 1]) + 1e-4
-        m = ((d < t) & cell).astype(np.uint8)
-        ring = (cv2.dilate(m, kernel) > 0) & (m == 0) & frame.inner
-        if not ring.any():
-            continue
-        contrast = float(frame.edge[ring].mean()) + AREA_BONUS * np.log(a)
-        if contrast > best:
-            best, best_t = contrast, t
-    return best_t
-
-
-def _keep_clicked(mask: np.ndarray, points: Sequence[PromptPoint]) -> np.ndarray:
+def _enforce_clicks(mask: np.ndarray, points: Sequence[PromptPoint]) -> np.ndarray:
+    """``mask`` with every '+' pixel set, every '-' pixel cleared, and only the parts holding a '+'."""
     h, w = mask.shape
-    for p in points:
-        r, c = int(np.clip(round(p.y), 0, h - 1)), int(np.clip(round(p.x), 0, w - 1))
-        mask[r, c] = p.positive
-    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    keep = {labels[int(np.clip(round(p.y), 0, h - 1)), int(np.clip(round(p.x), 0, w - 1))] for p in points if p.positive}
-    keep.discard(0)
-    return np.isin(labels, list(keep))
+    pixels = [(int(np.clip(round(p.y), 0, h - 1)), int(np.clip(round(p.x), 0, w - 1)), p.positive) for p in points]
+    for r, c, positive in pixels:
+        mask[r, c] = positive
+    _, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    keep = [labels[r, c] for r, c, positive in pixels if positive]
+    return np.isin(labels, keep) & mask
+
+
+def _outline_confidence(inside: np.ndarray, frame: FrameFeatures) -> float:
+    """A confidence in [0, 1): the mean edge strength just outside the mask, e/(1+e) (0.5 = average edge)."""
+    ring = (cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~inside & frame.inner
+    if not ring.any():
+        return 0.5
+    e = float(frame.edge[ring].mean())
+    return e / (1.0 + e)

@@ -1,0 +1,201 @@
+"""The CPU default segmenter on synthetic endoscopy-like frames made here.
+
+Each frame: textured reddish mucosa with shading, one or two paler textured blobs (the "polyps"),
+specular highlights, and the dark octagonal border of the endoscope's view.
+"""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from masks.evaluation.clicks import first_click, run_click_protocol
+from masks.evaluation.dataset import load_dataset
+from masks.evaluation.metrics import jaccard
+from masks.segmentation.base import PromptPoint
+from masks.segmentation.opencv import OpenCVSegmenter, field_of_view, geodesic_distance
+
+
+def _texture(rng, shape, sigma):
+    noise = rng.normal(0, 1, shape).astype(np.float32)
+    noise = cv2.GaussianBlur(noise, (0, 0), sigma)
+    return noise / (noise.std() + 1e-6)
+
+
+def synthetic_frame(height=181, width=243, blobs=((0.5, 0.5, 0.18, 0.13),), seed=0):
+    """(uint8 RGB (H, W, 3) frame, bool (H, W) mask of all blobs); blobs are (cy, cx, ry, rx) shares."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    shading = 0.75 + 0.25 * np.cos((xx / width - 0.3) * 2.5) * np.cos((yy / height - 0.6) * 2.0)
+    base = np.array([190, 105, 80], np.float32)
+    image = base * shading[..., None] + 12 * _texture(rng, (height, width), 2.0)[..., None]
+    truth = np.zeros((height, width), bool)
+    for cy, cx, ry, rx in blobs:
+        blob = np.zeros((height, width), np.uint8)
+        cv2.ellipse(blob, (int(cx * width), int(cy * height)), (int(rx * width), int(ry * height)), 20, 0, 360, 1, -1)
+        truth |= blob > 0
+        soft = cv2.GaussianBlur(blob.astype(np.float32), (0, 0), 1.2)[..., None]
+        polyp = np.array([225, 150, 135], np.float32) * shading[..., None]
+        polyp = polyp + 10 * _texture(rng, (height, width), 1.0)[..., None]
+        image = image * (1 - soft) + polyp * soft
+    for _ in range(6):  # specular highlights, inside and outside the blobs
+        cv2.circle(image, (int(rng.integers(0, width)), int(rng.integers(0, height))), 2, (255, 255, 255), -1)
+    cut = min(height, width) // 6
+    octagon = np.array(
+        [
+            [cut, 0],
+            [width - cut, 0],
+            [width, cut],
+            [width, height - cut],
+            [width - cut, height],
+            [cut, height],
+            [0, height - cut],
+            [0, cut],
+        ],
+        np.int32,
+    )
+    view = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(view, [octagon], 1)
+    image[view == 0] = 8
+    return np.clip(image, 0, 255).astype(np.uint8), truth & (view > 0)
+
+
+def _near(shape, point, radius):
+    disc = np.zeros(shape, np.uint8)
+    cv2.circle(disc, (int(point.x), int(point.y)), radius, 1, -1)
+    return disc > 0
+
+
+@pytest.mark.parametrize("height,width", [(181, 243), (288, 384), (97, 131)])
+def test_mask_is_bool_and_the_frame_size(height, width):
+    image, truth = synthetic_frame(height, width)
+    result = OpenCVSegmenter().segment(image, [first_click(truth)])
+    assert result.mask.dtype == bool
+    assert result.mask.shape == (height, width)
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_one_click_finds_the_blob():
+    image, truth = synthetic_frame()
+    mask = OpenCVSegmenter().segment(image, [first_click(truth)]).mask
+    assert jaccard(mask, truth) >= 0.8
+
+
+def test_one_click_finds_the_blob_on_a_large_frame():
+    image, truth = synthetic_frame(1024, 1280, blobs=((0.45, 0.55, 0.2, 0.12),))
+    mask = OpenCVSegmenter().segment(image, [first_click(truth)]).mask
+    assert mask.shape == (1024, 1280)
+    assert jaccard(mask, truth) >= 0.8
+
+
+def test_mask_holds_every_positive_point_and_no_negative_point():
+    image, truth = synthetic_frame(blobs=((0.4, 0.35, 0.15, 0.12), (0.65, 0.7, 0.12, 0.1)))
+    h, w = truth.shape
+    points = [
+        first_click(truth),
+        PromptPoint(x=0.7 * w, y=0.65 * h, positive=True),
+        PromptPoint(x=0.35 * w + 3, y=0.4 * h + 2, positive=False),  # inside the first blob
+        PromptPoint(x=0.5 * w, y=0.2 * h, positive=False),
+        PromptPoint(x=0.2 * w, y=0.8 * h, positive=True),  # on the background
+    ]
+    mask = OpenCVSegmenter().segment(image, points).mask
+    for p in points:
+        assert mask[round(p.y), round(p.x)] == p.positive, p
+
+
+def test_negative_click_removes_the_region_around_it():
+    image, truth = synthetic_frame()
+    segmenter = OpenCVSegmenter()
+    plus = first_click(truth)
+    before = segmenter.segment(image, [plus], image_key="f").mask
+    h, w = truth.shape
+    minus = PromptPoint(x=plus.x + 0.08 * w, y=plus.y, positive=False)  # inside the blob, off centre
+    after = segmenter.segment(image, [plus, minus], image_key="f").mask
+    near = _near(truth.shape, minus, 6)
+    assert before[near].all()
+    assert not after[near].any()
+    assert not (after & ~before).any()  # a '-' click only removes
+    assert after[round(plus.y), round(plus.x)]
+
+
+def test_positive_click_adds_the_region_around_it():
+    image, truth = synthetic_frame(blobs=((0.4, 0.3, 0.14, 0.1), (0.6, 0.72, 0.14, 0.1)))
+    h, w = truth.shape
+    left = PromptPoint(x=0.3 * w, y=0.4 * h, positive=True)
+    right = PromptPoint(x=0.72 * w, y=0.6 * h, positive=True)
+    segmenter = OpenCVSegmenter()
+    before = segmenter.segment(image, [left]).mask
+    after = segmenter.segment(image, [left, right]).mask
+    right_blob = truth & (np.arange(w)[None, :] > w // 2)
+    assert (before & right_blob).sum() < 0.2 * right_blob.sum()
+    assert (after & right_blob).sum() > 0.6 * right_blob.sum()
+    assert not (before & ~after).any()  # a '+' click only adds
+    assert after[_near(truth.shape, right, 4)].all()
+
+
+def test_cached_and_uncached_calls_agree():
+    image, truth = synthetic_frame(seed=3)
+    h, w = truth.shape
+    points = [
+        first_click(truth),
+        PromptPoint(x=0.2 * w, y=0.3 * h, positive=True),
+        PromptPoint(x=0.52 * w, y=0.52 * h, positive=False),
+    ]
+    cached = OpenCVSegmenter(cache_frames=2)
+    for k in range(1, len(points) + 1):
+        cached.segment(image, points[:k], image_key="frame-1")
+    other, _ = synthetic_frame(seed=4)
+    cached.segment(other, points[:1], image_key="frame-2")
+    again = cached.segment(image, points, image_key="frame-1").mask
+    fresh = OpenCVSegmenter().segment(image, points).mask
+    assert np.array_equal(again, fresh)
+
+
+def test_no_positive_point_gives_an_empty_mask():
+    image, _ = synthetic_frame()
+    result = OpenCVSegmenter().segment(image, [PromptPoint(x=50, y=50, positive=False)])
+    assert not result.mask.any()
+
+
+def test_field_of_view_excludes_the_dark_border_but_not_a_dark_lumen():
+    image, _ = synthetic_frame()
+    h, w = image.shape[:2]
+    cv2.circle(image, (w // 4, h // 2), 12, (5, 5, 5), -1)  # a dark lumen inside the view
+    view = field_of_view(image)
+    assert not view[0, 0] and not view[-1, -1]
+    assert view[h // 2, w // 4] and view[h // 2, w // 2]
+
+
+def test_geodesic_distance_is_euclidean_on_flat_cost_and_long_across_a_wall():
+    cost = np.ones((41, 41), np.float32)
+    flat = geodesic_distance(cost, (20, 20))
+    assert flat[20, 20] == 0
+    assert flat[20, 40] == pytest.approx(20.0, rel=1e-5)
+    assert flat[40, 40] == pytest.approx(20 * np.sqrt(2), rel=1e-5)
+    cost[:, 30] = 100.0  # a wall with no gap
+    walled = geodesic_distance(cost, (20, 20))
+    assert walled[20, 35] > walled[20, 25] + 90
+
+
+def test_click_protocol_on_synthetic_frames_converges(tmp_path):
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "masks").mkdir()
+    names = []
+    blobs = [((0.5, 0.5, 0.2, 0.15),), ((0.35, 0.6, 0.12, 0.2),), ((0.55, 0.4, 0.1, 0.1),)]
+    for i, blob in enumerate(blobs):
+        image, truth = synthetic_frame(blobs=blob, seed=10 + i)
+        cv2.imwrite(str(tmp_path / "frames" / f"{i}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(str(tmp_path / "masks" / f"{i}.png"), truth.astype(np.uint8) * 255)
+        names.append(f"{i}.png")
+    (tmp_path / "sequences.json").write_text(json.dumps([{"id": "synthetic", "frames": names}]))
+    segmenter = OpenCVSegmenter()
+
+    def segment(image, points, key):
+        return segmenter.segment(image, points, image_key=key).mask
+
+    summary = run_click_protocol(load_dataset(tmp_path), segment, max_clicks=8, frame_step=1)
+    assert summary["frames"] == 3
+    assert summary["mIoU@1"] >= 0.8
+    assert summary["mIoU@5"] >= summary["mIoU@1"]
+    assert summary["NoC@85"] <= 3
