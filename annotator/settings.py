@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "tags",
     "masks",
     "extrapolation",
+    "findings",
+    "datasets",
+    "training",
 ]
 
 MIDDLEWARE = [

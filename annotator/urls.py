@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 
 from annotator.media import protected_media
 from extrapolation import api as extrapolation_api
+from findings import api as finding_api
 from masks import api as mask_api
 from sequences import api as sequence_api
 from tags import api as tag_api
@@ -24,6 +25,12 @@ api_patterns = [
     path("jobs/<uuid:job_id>/", extrapolation_api.job_status, name="job"),
     path("jobs/<uuid:job_id>/cancel/", extrapolation_api.job_cancel, name="job-cancel"),
     path("tracks/<int:track_id>/", extrapolation_api.track_detail, name="track"),
+    path("sequences/<int:sequence_id>/timeline/", sequence_api.sequence_timeline, name="timeline"),
+    path("sequences/<int:sequence_id>/status/", sequence_api.sequence_status, name="sequence-status"),
+    path("masks/<int:mask_id>/pixels/", mask_api.mask_pixels, name="mask-pixels"),
+    path("masks/<int:mask_id>/review/", mask_api.mask_review, name="mask-review"),
+    path("sequences/<int:sequence_id>/findings/", finding_api.sequence_findings, name="findings"),
+    path("findings/<int:finding_id>/", finding_api.finding_detail, name="finding"),
 ]
 
 urlpatterns = [
@@ -35,5 +42,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Frames and masks are served by Django itself, to logged-in users only.
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", protected_media, name="media"),
+    path("", include("datasets.urls")),
+    path("", include("training.urls")),
     path("", include("sequences.urls")),
 ]

@@ -25,7 +25,8 @@ class MaskAdmin(admin.ModelAdmin):
     list_select_related = ["tag", "frame__sequence", "created_by"]
     readonly_fields = [
         "overlay", "frame", "file", "area", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
-        "segmenter", "score", "source", "track", "keyframe", "confidence", "created_by", "created_at",
+        "segmenter", "score", "source", "track", "keyframe", "confidence", "reviewed_by", "reviewed_at",
+        "created_by", "created_at",
     ]
     fields = ["overlay", "tag", "color", *readonly_fields[1:]]
     inlines = [PromptPointInline]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import time
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 
 from annotator.api import ApiError, field, get_or_404, json_view, read_json
@@ -61,6 +63,8 @@ def mask_json(mask: Mask) -> dict:
         "track_id": mask.track_id,
         "keyframe_id": mask.keyframe_id,
         "confidence": mask.confidence,
+        "reviewed_by": mask.reviewed_by.username if mask.reviewed_by_id else None,
+        "reviewed_at": mask.reviewed_at.isoformat() if mask.reviewed_at else None,
         "segmenter": mask.segmenter,
         "score": mask.score,
         "points": [{"x": p.x, "y": p.y, "sign": p.sign} for p in mask.points.all()],
@@ -103,7 +107,7 @@ def generate_mask(request: HttpRequest):
 def sequence_masks(request: HttpRequest, sequence_id: int):
     """Masks of a sequence, optionally of one frame (``?frame_id=``) or one tag (``?tag_id=``)."""
     sequence = get_or_404(Sequence, sequence_id)
-    masks = Mask.objects.filter(frame__sequence=sequence).select_related("frame", "tag", "created_by")
+    masks = Mask.objects.filter(frame__sequence=sequence).select_related("frame", "tag", "created_by", "reviewed_by")
     for name in ("frame_id", "tag_id"):
         value = request.GET.get(name)
         if value is not None:
@@ -149,3 +153,58 @@ def sequence_embeddings(request: HttpRequest, sequence_id: int):
             raise ApiError(f"Query parameter 'frame_ids' must be comma-separated ids, got {raw!r}.")
         states = embedding_states(list(sequence.frames.filter(id__in=[int(i) for i in ids])))
     return {"states": {str(frame_id): state for frame_id, state in states.items()}}
+
+
+PNG_DATA_URL = "data:image/png;base64,"
+MAX_PNG_BYTES = 8 * 1024 * 1024
+
+
+def parse_png_data_url(value: str) -> bytes:
+    """The bytes of a ``data:image/png;base64,...`` URL, or ApiError saying what is wrong with it."""
+    if not value.startswith(PNG_DATA_URL):
+        raise ApiError(f"Field 'png' must be a data URL starting with '{PNG_DATA_URL}'.")
+    encoded = value[len(PNG_DATA_URL):]
+    if len(encoded) > MAX_PNG_BYTES * 4 // 3 + 4:
+        raise ApiError(f"The PNG is larger than {MAX_PNG_BYTES // 1024 // 1024} MB.", status=413)
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ApiError(f"Field 'png' is not valid base64: {exc}") from exc
+
+
+@json_view(("POST",))
+def mask_pixels(request: HttpRequest, mask_id: int):
+    """Replace a mask's pixels: ``{"png": "data:image/png;base64,..."}``, a frame-sized PNG where white
+    (> 127) is the mask. Answers the updated mask (an edited propagated mask becomes a manual keyframe)."""
+    mask = get_or_404(Mask, mask_id)
+    try:
+        body = read_json(request)
+    except RequestDataTooBig as exc:
+        raise ApiError("The request is too large for a mask of this frame.", status=413) from exc
+    data = parse_png_data_url(field(body, "png", str))
+    try:
+        pixels = storage.mask_from_png_bytes(data)
+    except ValueError as exc:
+        raise ApiError(f"Field 'png' is not a usable image: {exc}.") from exc
+    frame = mask.frame
+    if pixels.shape != (frame.height, frame.width):
+        raise ApiError(
+            f"The PNG is {pixels.shape[1]}×{pixels.shape[0]}; the frame is {frame.width}×{frame.height}."
+        )
+    mask = services.replace_mask_pixels(mask=mask, pixels=pixels, user=request.user)
+    return mask_json(Mask.objects.select_related("frame", "tag", "created_by", "reviewed_by").get(pk=mask.pk))
+
+
+@json_view(("POST",))
+def mask_review(request: HttpRequest, mask_id: int):
+    """Review a propagated mask: ``{"decision": "accept"}`` marks it reviewed (answers the mask),
+    ``{"decision": "reject"}`` deletes it with its file (answers ``{"deleted": 1}``)."""
+    mask = get_or_404(Mask, mask_id)
+    decision = field(read_json(request), "decision", str)
+    if decision == "accept":
+        services.accept_mask(mask=mask, user=request.user)
+        return mask_json(Mask.objects.select_related("frame", "tag", "created_by", "reviewed_by").get(pk=mask.pk))
+    if decision == "reject":
+        services.reject_mask(mask=mask)
+        return {"deleted": 1, "id": mask_id}
+    raise ApiError(f"Field 'decision' must be 'accept' or 'reject', got {decision!r}.")

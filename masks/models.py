@@ -46,6 +46,11 @@ class Mask(models.Model):
         help_text="For a propagated mask: the manual mask it was propagated from.",
     )
     confidence = models.FloatField(null=True, blank=True, help_text="Propagation's confidence in [0, 1].")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who accepted the mask (a propagated mask is unreviewed until someone accepts it).",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -55,6 +60,10 @@ class Mask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} on {self.frame}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None
 
     @property
     def bbox(self) -> list[int]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 
 from annotator.errors import InvalidInput
 from sequences.models import Frame, Sequence
@@ -127,6 +128,67 @@ def generate_mask(*, frame: Frame, tag: Tag, color: str, points: Seq[Point], cre
         frame=frame, tag=tag, color=color, mask=result.segmentation.mask, points=points,
         segmenter=result.segmenter, score=result.segmentation.score, created_by=created_by,
     )
+
+
+def replace_mask_pixels(*, mask: Mask, pixels: np.ndarray, user=None) -> Mask:
+    """Replace the pixels of a saved mask by ``pixels`` (bool, frame-sized): the annotator's brush edits.
+
+    The new PNG is written under a new name, the row (file, area, bbox) updated in one transaction, and the
+    old file deleted once that commits; on any failure the new file goes and the old mask stays whole.
+    An edited propagated mask becomes a mask made by hand: it stays in its track as one of its keyframes
+    (a next extrapolation of the track propagates from it). An edit is a human's check, so it counts as
+    reviewed. The prompt points are kept: they record how the mask was started.
+    """
+    frame = mask.frame
+    if pixels.shape != (frame.height, frame.width):
+        raise InvalidInput(f"Mask shape {pixels.shape} differs from the frame's {(frame.height, frame.width)}.")
+    if not pixels.any():
+        raise InvalidInput("The edited mask is empty: delete the mask instead.")
+    name = storage.mask_name(sequence_id=frame.sequence_id, frame_index=frame.index, tag_id=mask.tag_id)
+    x, y, w, h = bounding_box(pixels)
+    storage.write_mask(name, pixels)
+    try:
+        with transaction.atomic():
+            current = Mask.objects.select_for_update().get(pk=mask.pk)
+            old_name = current.file.name
+            current.file = name
+            current.area = int(pixels.sum())
+            current.bbox_x, current.bbox_y, current.bbox_width, current.bbox_height = x, y, w, h
+            if current.source == Mask.Source.PROPAGATED:
+                current.source = Mask.Source.MANUAL
+                current.keyframe = None
+                current.confidence = None
+            if "brush" not in current.segmenter:
+                current.segmenter = f"{current.segmenter} + brush" if current.segmenter else "brush"
+            current.reviewed_by = user
+            current.reviewed_at = timezone.now()
+            current.save()
+            transaction.on_commit(lambda: storage.delete_mask_file(old_name))
+    except BaseException:
+        storage.delete_mask_file(name)
+        raise
+    return current
+
+
+def accept_mask(*, mask: Mask, user=None) -> Mask:
+    """Mark ``mask`` reviewed: its pixels are right as they are."""
+    mask.reviewed_by = user
+    mask.reviewed_at = timezone.now()
+    mask.save(update_fields=["reviewed_by", "reviewed_at"])
+    return mask
+
+
+def reject_mask(*, mask: Mask) -> None:
+    """Reject a propagated mask: it is deleted with its file.
+
+    Deleted rather than kept with a "rejected" state: its pixels are wrong, and a kept wrong mask would have
+    to be filtered out by every reader (exports, training, statistics, the timeline) forever. The frame
+    then shows as having no mask of that tag, which is what it is until someone draws one; the track's
+    keyframes stay, so the annotator can fix the frame by hand or re-run the extrapolation.
+    """
+    if mask.source != Mask.Source.PROPAGATED:
+        raise InvalidInput(f"Mask {mask.id} was made by hand; delete it instead of rejecting it.")
+    delete_mask(mask=mask)
 
 
 def delete_masks(masks) -> int:

@@ -54,3 +54,17 @@ def mask_png_bytes(mask: np.ndarray) -> bytes:
     if not ok:
         raise OSError("Could not encode mask as PNG.")
     return buffer.tobytes()
+
+
+def mask_from_png_bytes(data: bytes) -> np.ndarray:
+    """Decode a mask sent as PNG bytes: bool (H, W), True where the (grey or first colour) value is > 127.
+
+    Colour PNGs are read as grey; an alpha channel is ignored (send opaque black and white).
+    Raises ValueError if ``data`` is not a decodable PNG.
+    """
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("not a PNG image")
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise ValueError("the PNG cannot be decoded")
+    return image > 127

@@ -21,8 +21,10 @@ class FrameInline(admin.TabularInline):
 
 @admin.register(Sequence)
 class SequenceAdmin(admin.ModelAdmin):
-    list_display = ["name", "procedure", "frame_count", "mask_count", "created_by", "created_at", "annotate_link"]
-    list_filter = ["procedure", "created_at"]
+    list_display = [
+        "name", "procedure", "status", "frame_count", "mask_count", "created_by", "created_at", "annotate_link",
+    ]
+    list_filter = ["procedure", "status", "created_at"]
     search_fields = ["name", "description", "source"]
     readonly_fields = ["source", "fps", "created_by", "created_at"]
     inlines = [FrameInline]

@@ -7,11 +7,20 @@ from tags.models import Procedure
 
 
 class Sequence(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        READY_FOR_REVIEW = "ready_for_review", "Ready for review"
+        DONE = "done", "Done"
+
     name = models.CharField(max_length=200)
     procedure = models.CharField(max_length=20, choices=Procedure.choices, default=Procedure.OTHER)
     description = models.TextField(blank=True)
     source = models.CharField(max_length=500, blank=True, help_text="Where the frames were imported from.")
     fps = models.FloatField(null=True, blank=True, help_text="Frame rate of the source video, if known.")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.IN_PROGRESS,
+        help_text="Where the annotation of the sequence stands.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

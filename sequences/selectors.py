@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 from django.conf import settings
+from django.db.models import Count, Q
 
 from .models import Frame
 
@@ -46,3 +48,158 @@ def frame_rgb(frame: Frame) -> np.ndarray:
 def frame_image_key(frame: Frame) -> str:
     """The key segmenters cache per-frame work under (frames never change after import)."""
     return f"frame-{frame.id}"
+
+
+# A propagated mask below this confidence is flagged on the timeline and reviewed first.
+LOW_CONFIDENCE = 0.5
+
+
+class MaskState:
+    """How a mask shows on the timeline; when a tag has several masks on a frame, the highest wins."""
+
+    MANUAL = 0
+    ACCEPTED = 1
+    PROPAGATED = 2
+    LOW_CONFIDENCE = 3
+
+    @staticmethod
+    def of(source: str, confidence: float | None, reviewed: bool) -> int:
+        if source != "propagated":
+            return MaskState.MANUAL
+        if reviewed:
+            return MaskState.ACCEPTED
+        if confidence is not None and confidence < LOW_CONFIDENCE:
+            return MaskState.LOW_CONFIDENCE
+        return MaskState.PROPAGATED
+
+
+@dataclass
+class TagTimeline:
+    tag_id: int
+    frames: list[int] = field(default_factory=list)  # frame indices with a mask of the tag, ascending
+    states: list[int] = field(default_factory=list)  # MaskState of each, same order
+
+
+def sequence_timeline(*, sequence_id: int) -> dict[int, TagTimeline]:
+    """Per tag, which frames have masks and in which state: one query, whatever the sequence's length."""
+    from masks.models import Mask
+
+    rows = (
+        Mask.objects.filter(frame__sequence_id=sequence_id)
+        .order_by("tag_id", "frame__index")
+        .values_list("tag_id", "frame__index", "source", "confidence", "reviewed_at")
+    )
+    timelines: dict[int, TagTimeline] = {}
+    for tag_id, index, source, confidence, reviewed_at in rows.iterator(chunk_size=5000):
+        line = timelines.get(tag_id)
+        if line is None:
+            line = timelines[tag_id] = TagTimeline(tag_id)
+        state = MaskState.of(source, confidence, reviewed_at is not None)
+        if line.frames and line.frames[-1] == index:
+            line.states[-1] = max(line.states[-1], state)
+        else:
+            line.frames.append(index)
+            line.states.append(state)
+    return timelines
+
+
+@dataclass
+class TagStatistics:
+    tag_id: int
+    name: str
+    kind: str
+    color: str
+    masks: int = 0
+    manual: int = 0
+    propagated: int = 0
+    accepted: int = 0
+    awaiting_review: int = 0
+    low_confidence: int = 0
+    frames: int = 0  # frames with at least one mask of the tag
+    finding_frames: int = 0  # frames covered by a frame finding of the tag
+    findings: int = 0
+
+
+@dataclass
+class SequenceStatistics:
+    frame_count: int = 0
+    mask_count: int = 0
+    annotated_frames: int = 0  # frames with a mask or a frame finding
+    awaiting_review: int = 0  # frames with a propagated mask nobody accepted yet
+    tags: list[TagStatistics] = field(default_factory=list)
+
+    @property
+    def annotated_share(self) -> float:
+        return self.annotated_frames / self.frame_count if self.frame_count else 0.0
+
+
+def sequence_statistics(*, sequence_ids: list[int]) -> dict[int, SequenceStatistics]:
+    """Counts of the sequence list and the sequence page, for many sequences in a fixed number of queries."""
+    from findings.models import FrameFinding
+    from masks.models import Mask
+    from tags.models import Tag
+
+    stats = {sid: SequenceStatistics() for sid in sequence_ids}
+    for sid, count in (
+        Frame.objects.filter(sequence_id__in=sequence_ids).values_list("sequence_id").annotate(n=Count("id"))
+    ):
+        stats[sid].frame_count = count
+    tags: dict[tuple[int, int], TagStatistics] = {}
+    tag_rows = {t.id: t for t in Tag.objects.all()}
+
+    def tag_stats(sid: int, tag_id: int) -> TagStatistics:
+        key = (sid, tag_id)
+        if key not in tags:
+            tag = tag_rows[tag_id]
+            tags[key] = TagStatistics(tag_id, tag.name, tag.kind, tag.color)
+        return tags[key]
+
+    rows = (
+        Mask.objects.filter(frame__sequence_id__in=sequence_ids)
+        .values("frame__sequence_id", "tag_id", "source")
+        .annotate(
+            masks=Count("id"),
+            accepted=Count("id", filter=Q(reviewed_at__isnull=False)),
+            low=Count("id", filter=Q(reviewed_at__isnull=True, confidence__lt=LOW_CONFIDENCE)),
+        )
+    )
+    for row in rows:
+        line = tag_stats(row["frame__sequence_id"], row["tag_id"])
+        line.masks += row["masks"]
+        stats[row["frame__sequence_id"]].mask_count += row["masks"]
+        if row["source"] == "propagated":
+            line.propagated += row["masks"]
+            line.accepted += row["accepted"]
+            line.awaiting_review += row["masks"] - row["accepted"]
+            line.low_confidence += row["low"]
+        else:
+            line.manual += row["masks"]
+    for sid, tag_id, frames in (
+        Mask.objects.filter(frame__sequence_id__in=sequence_ids)
+        .values_list("frame__sequence_id", "tag_id").annotate(n=Count("frame_id", distinct=True))
+    ):
+        tag_stats(sid, tag_id).frames = frames
+    for sid, frames in (
+        Mask.objects.filter(frame__sequence_id__in=sequence_ids, source="propagated", reviewed_at__isnull=True)
+        .values_list("frame__sequence_id").annotate(n=Count("frame_id", distinct=True))
+    ):
+        stats[sid].awaiting_review = frames
+    covered: dict[int, set[int]] = {sid: set() for sid in sequence_ids}
+    for sid, index in (
+        Mask.objects.filter(frame__sequence_id__in=sequence_ids).values_list("frame__sequence_id", "frame__index")
+        .distinct()
+    ):
+        covered[sid].add(index)
+    for sid, tag_id, first, last in FrameFinding.objects.filter(sequence_id__in=sequence_ids).values_list(
+        "sequence_id", "tag_id", "first_index", "last_index"
+    ):
+        line = tag_stats(sid, tag_id)
+        line.findings += 1
+        line.finding_frames += last - first + 1
+        covered[sid].update(range(first, last + 1))
+    for sid, indices in covered.items():
+        stats[sid].annotated_frames = len(indices)
+    order = {t.id: (t.order, t.kind, t.name) for t in tag_rows.values()}
+    for (sid, _), line in sorted(tags.items(), key=lambda item: order[item[0][1]]):
+        stats[sid].tags.append(line)
+    return stats

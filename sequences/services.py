@@ -11,6 +11,7 @@ import cv2
 from django.conf import settings
 from django.db import transaction
 
+from annotator.errors import InvalidInput
 from tags.models import Procedure
 
 from .models import Frame, Sequence
@@ -120,3 +121,12 @@ def delete_sequence(*, sequence: Sequence) -> None:
     with transaction.atomic():
         sequence.delete()
         transaction.on_commit(lambda: (_remove(folder), _remove(mask_folder)))
+
+
+def set_status(*, sequence: Sequence, status: str) -> Sequence:
+    """Move ``sequence`` to ``status`` (one of Sequence.Status)."""
+    if status not in Sequence.Status.values:
+        raise InvalidInput(f"Unknown status {status!r}; choose one of {', '.join(Sequence.Status.values)}.")
+    sequence.status = status
+    sequence.save(update_fields=["status"])
+    return sequence

@@ -1,34 +1,86 @@
-"""Pages: the list of sequences, importing one, and the annotation page."""
+"""Pages: the list of sequences, a sequence's statistics, importing one, and the annotation page."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
+from annotator.errors import InvalidInput
+from masks.models import Mask
 from masks.segmenters import active_segmenter
 from tags.api import tag_json
-from tags.models import Tag
+from tags.models import Procedure, Tag
 
-from .api import frame_json
 from .forms import ImportSequenceForm
 from .models import Frame, Sequence
-from .services import ImportFailed, import_sequence
+from .selectors import LOW_CONFIDENCE, sequence_statistics
+from .services import ImportFailed, import_sequence, set_status
+
+LIST_PAGE_SIZE = 50
 
 
 @login_required
 def sequence_list(request: HttpRequest) -> HttpResponse:
-    sequences = Sequence.objects.annotate(
-        frame_count=Count("frames", distinct=True), mask_count=Count("frames__masks", distinct=True)
-    )
-    first_frames = {f.sequence_id: f for f in Frame.objects.filter(index=0, sequence__in=sequences)}
-    rows = [(s, first_frames.get(s.id)) for s in sequences]
-    return render(request, "sequences/sequence_list.html", {"rows": rows})
+    """Sequences with their counts; search by name, filter by procedure and status."""
+    query = request.GET.get("q", "").strip()
+    procedure = request.GET.get("procedure", "")
+    status = request.GET.get("status", "")
+    sequences = Sequence.objects.all()
+    if query:
+        sequences = sequences.filter(name__icontains=query)
+    if procedure in Procedure.values:
+        sequences = sequences.filter(procedure=procedure)
+    if status in Sequence.Status.values:
+        sequences = sequences.filter(status=status)
+    page = Paginator(sequences.select_related("created_by"), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = [s.id for s in page]
+    stats = sequence_statistics(sequence_ids=ids)
+    first_frames = {f.sequence_id: f for f in Frame.objects.filter(index=0, sequence_id__in=ids)}
+    rows = [(s, first_frames.get(s.id), stats[s.id]) for s in page]
+    context = {
+        "rows": rows, "page": page, "query": query, "procedure": procedure, "status": status,
+        "procedures": Procedure.choices, "statuses": Sequence.Status.choices,
+        "filtered": bool(query or procedure or status),
+    }
+    return render(request, "sequences/sequence_list.html", context)
+
+
+@login_required
+def sequence_detail(request: HttpRequest, sequence_id: int) -> HttpResponse:
+    """A sequence's page: its status, per-tag statistics, and the way to annotate it."""
+    sequence = get_object_or_404(Sequence.objects.select_related("created_by"), pk=sequence_id)
+    stats = sequence_statistics(sequence_ids=[sequence.id])[sequence.id]
+    first = sequence.frames.filter(index=0).first()
+    context = {"sequence": sequence, "stats": stats, "first": first, "statuses": Sequence.Status.choices}
+    return render(request, "sequences/sequence_detail.html", context)
+
+
+@login_required
+@require_POST
+def sequence_status(request: HttpRequest, sequence_id: int) -> HttpResponse:
+    """Set a sequence's status from the list or the sequence page, then go back there."""
+    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    try:
+        set_status(sequence=sequence, status=request.POST.get("status", ""))
+    except InvalidInput as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"“{sequence.name}” is now {sequence.get_status_display().lower()}.")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("sequences:detail", sequence_id=sequence.id)
 
 
 @login_required
@@ -66,26 +118,62 @@ def _import_uploads(data: dict, user):
         )
 
 
+def compact_frames(sequence: Sequence) -> dict:
+    """The frames of the annotation page as parallel arrays, in index order.
+
+    A 5,000-frame sequence would otherwise weigh a few hundred kB of repeated keys and URLs: image and
+    thumbnail names share a long prefix, sent once. No model instance is built (values only).
+    """
+    rows = list(sequence.frames.order_by("index").values_list("id", "image", "thumbnail", "width", "height"))
+    counts = dict(
+        Mask.objects.filter(frame__sequence=sequence).values_list("frame__index").annotate(n=Count("id"))
+    )
+    images = [r[1] for r in rows]
+    thumbnails = [r[2] for r in rows]
+    image_prefix = os.path.commonprefix(images)
+    thumbnail_prefix = os.path.commonprefix(thumbnails)
+    sizes = {(r[3], r[4]) for r in rows}
+    return {
+        "count": len(rows),
+        "ids": [r[0] for r in rows],
+        "media_url": settings.MEDIA_URL,
+        "image_prefix": image_prefix,
+        "images": [name[len(image_prefix):] for name in images],
+        "thumbnail_prefix": thumbnail_prefix,
+        "thumbnails": [name[len(thumbnail_prefix):] for name in thumbnails],
+        # Frames of a sequence nearly always share one size: then it is sent once.
+        "size": list(next(iter(sizes))) if len(sizes) == 1 else None,
+        "sizes": None if len(sizes) == 1 else [[r[3], r[4]] for r in rows],
+        "mask_counts": [counts.get(i, 0) for i in range(len(rows))],
+    }
+
+
 @login_required
 def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
     sequence = get_object_or_404(Sequence, pk=sequence_id)
-    frames = list(sequence.frames.annotate(mask_count=Count("masks")).order_by("index"))
-    if not frames:
+    frames = compact_frames(sequence)
+    if not frames["count"]:
         messages.error(request, f"“{sequence.name}” has no frames.")
         return redirect("sequences:list")
     start = request.GET.get("frame", "0")
-    start = min(int(start), len(frames) - 1) if start.isdigit() else 0
+    start = min(int(start), frames["count"] - 1) if start.isdigit() else 0
     tags = Tag.objects.filter(is_active=True)
     preferred = [t for t in tags if t.procedure in ("", sequence.procedure)]
     _, status = active_segmenter()
     context = {
         "sequence": sequence,
         "segmenter": status,
+        "statuses": Sequence.Status.choices,
         "page_data": {
-            "sequence": {"id": sequence.id, "name": sequence.name, "procedure": sequence.procedure},
-            "frames": [frame_json(f, f.mask_count) for f in frames],
+            "sequence": {
+                "id": sequence.id, "name": sequence.name, "procedure": sequence.procedure, "status": sequence.status,
+            },
+            "frames": frames,
             "start_index": start,
             "tags": [tag_json(t) for t in preferred],
+            # Names and colours of every tag, for the timeline rows of tags not offered for new masks.
+            "all_tags": [[t.id, t.name, t.color] for t in Tag.objects.all()],
+            "low_confidence": LOW_CONFIDENCE,
             "segmenter": {"name": status.name, "kind": status.kind, "problem": status.problem},
             "urls": {
                 "generate": "/generate_mask/",
@@ -97,6 +185,10 @@ def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
                 "track": "/api/tracks/",
                 "frames": f"/api/sequences/{sequence.id}/frames/",
                 "embeddings": f"/api/sequences/{sequence.id}/embeddings/",
+                "timeline": f"/api/sequences/{sequence.id}/timeline/",
+                "status": f"/api/sequences/{sequence.id}/status/",
+                "findings": f"/api/sequences/{sequence.id}/findings/",
+                "finding": "/api/findings/",
             },
         },
     }

@@ -1,0 +1,16 @@
+"""JSON endpoint of exports: the status the page polls while an export is written."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from annotator.api import get_or_404, json_view
+
+from . import selectors, services
+from .models import DatasetExport
+
+
+@json_view(("GET",))
+def export_status(request: HttpRequest, export_id: int):
+    services.fail_stale(DatasetExport)
+    return selectors.export_json(get_or_404(DatasetExport, export_id, "dataset export"))

@@ -1,0 +1,33 @@
+from django import forms
+
+from sequences.models import Sequence
+from tags.models import Tag
+
+
+class ExportForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    sequences = forms.ModelMultipleChoiceField(
+        queryset=Sequence.objects.order_by("name", "id"), widget=forms.CheckboxSelectMultiple,
+        help_text="Whole sequences go to one side of the split: frames of one procedure never on two sides.",
+    )
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple,
+        help_text="Each tag becomes a class (an output channel of a network trained on the export).",
+    )
+    include_propagated = forms.BooleanField(
+        required=False, label="Include propagated masks", help_text="Unticked: only masks made by hand.",
+    )
+    train_fraction = forms.FloatField(min_value=0, max_value=1, initial=0.7)
+    val_fraction = forms.FloatField(min_value=0, max_value=1, initial=0.15)
+    test_fraction = forms.FloatField(min_value=0, max_value=1, initial=0.15)
+    seed = forms.IntegerField(initial=0, help_text="The same sequences, fractions and seed give the same split.")
+
+    def clean(self):
+        data = super().clean()
+        fractions = [data.get(f) for f in ("train_fraction", "val_fraction", "test_fraction")]
+        if None not in fractions:
+            if abs(sum(fractions) - 1) > 1e-6:
+                raise forms.ValidationError(f"The split fractions must sum to 1 (they sum to {sum(fractions):g}).")
+            if fractions[0] <= 0:
+                self.add_error("train_fraction", "The train fraction must be above 0.")
+        return data

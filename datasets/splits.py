@@ -1,0 +1,53 @@
+"""Splitting a dataset by sequence: the frames of one procedure never land on two sides.
+
+Framework-free. Neighbouring frames of one video are near-duplicates; a frame-level split would let the
+validation score measure memory rather than generalisation, so whole sequences are assigned.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+
+SPLITS = ("train", "val", "test")
+
+
+def split_counts(total: int, fractions: Sequence[float]) -> list[int]:
+    """How many of ``total`` items each split gets: largest remainders, every non-zero split at least one.
+
+    ``fractions`` are non-negative and sum to 1 (± 1e-6). When there are fewer items than non-zero
+    splits, earlier splits (train first) are served first.
+    """
+    if any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1.0, abs_tol=1e-6):
+        raise ValueError(f"Split fractions must be non-negative and sum to 1, got {list(fractions)}.")
+    raw = [f * total for f in fractions]
+    counts = [math.floor(r) for r in raw]
+    by_remainder = sorted(range(len(raw)), key=lambda i: (-(raw[i] - counts[i]), i))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    # A split asked for (fraction > 0) but rounded to nothing takes one from the largest split.
+    for i, fraction in enumerate(fractions):
+        if fraction > 0 and counts[i] == 0:
+            donor = max(range(len(counts)), key=lambda j: (counts[j], -j))
+            if counts[donor] > 1:
+                counts[donor] -= 1
+                counts[i] += 1
+    return counts
+
+
+def split_by_sequence(
+    sequence_ids: Sequence[int], *, fractions: Sequence[float] = (0.7, 0.15, 0.15), seed: int = 0
+) -> dict[str, list[int]]:
+    """Assign each sequence id to 'train', 'val' or 'test'; the same ids, fractions and seed give the same split.
+
+    Ids are sorted before shuffling, so the order they are given in does not matter.
+    """
+    ids = sorted(set(sequence_ids))
+    random.Random(seed).shuffle(ids)
+    counts = split_counts(len(ids), fractions)
+    result, start = {}, 0
+    for name, count in zip(SPLITS, counts, strict=True):
+        result[name] = sorted(ids[start: start + count])
+        start += count
+    return result

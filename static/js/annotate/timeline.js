@@ -1,0 +1,223 @@
+// The timeline under the frame: one row per tag with masks (which frames, in which state) and one per tag
+// with frame findings (ranges), a cursor on the current frame; click or drag to jump. Drawn on a canvas,
+// as runs of equal state, so that a 5,000-frame sequence draws in a few milliseconds.
+(function () {
+  "use strict";
+  const ROW = 16, GAP = 3, LABEL = 150, AXIS = 14;
+  const STATE = { MANUAL: 0, ACCEPTED: 1, PROPAGATED: 2, LOW: 3 };
+  const STATE_NAMES = ["by hand", "propagated, accepted", "propagated, to review", "propagated, low confidence"];
+  const LANE = 4;
+  const LANE_COLOURS = ["#1d1f23", "#16a34a", "#f59e0b", "#dc2626"];  // by STATE
+
+  class Timeline {
+    // ``tags``: Map tag id → {name, color}; ``onSeek(index)`` is called on click and drag.
+    constructor(canvas, { frameCount, tags, onSeek }) {
+      this.canvas = canvas;
+      this.frameCount = frameCount;
+      this.tags = tags;
+      this.onSeek = onSeek;
+      this.rows = [];
+      this.current = 0;
+      this.base = document.createElement("canvas");
+      let dragging = false;
+      canvas.addEventListener("pointerdown", (event) => {
+        if (event.button !== 0) return;
+        dragging = true;
+        canvas.setPointerCapture(event.pointerId);
+        this.seekAt(event);
+      });
+      canvas.addEventListener("pointermove", (event) => {
+        if (dragging) this.seekAt(event);
+        canvas.title = this.describe(this.indexAt(event), this.rowAt(event));
+      });
+      canvas.addEventListener("pointerup", () => { dragging = false; });
+      window.addEventListener("resize", () => this.render());
+    }
+
+    // ``data``: the /timeline/ endpoint's answer.
+    setData(data) {
+      this.data = data;
+      this.frameCount = data.frame_count;
+      const tagOf = (id) => {
+        const tag = this.tags.get(id);
+        return tag ? { name: tag.name, color: tag.color } : { name: `tag ${id}`, color: "#888888" };
+      };
+      this.rows = data.tags.map((line) => ({ kind: "masks", tagId: line.tag_id, ...tagOf(line.tag_id), frames: line.frames, states: line.states }));
+      const findingRows = new Map();
+      for (const [id, tagId, first, last] of data.findings) {
+        if (!findingRows.has(tagId)) findingRows.set(tagId, { kind: "findings", tagId, ...tagOf(tagId), ranges: [] });
+        findingRows.get(tagId).ranges.push([first, last, id]);
+      }
+      this.rows.push(...findingRows.values());
+      this.render();
+    }
+
+    x(index) { return LABEL + (index * (this.width - LABEL)) / this.frameCount; }
+
+    indexAt(event) {
+      const rect = this.canvas.getBoundingClientRect();
+      const x = event.clientX - rect.left;
+      const index = Math.floor(((x - LABEL) * this.frameCount) / (rect.width - LABEL));
+      return Math.max(0, Math.min(this.frameCount - 1, index));
+    }
+
+    rowAt(event) {
+      const y = event.clientY - this.canvas.getBoundingClientRect().top - AXIS;
+      return this.rows[Math.floor(y / (ROW + GAP))];
+    }
+
+    seekAt(event) { this.onSeek(this.indexAt(event)); }
+
+    describe(index, row) {
+      let text = `Frame ${index + 1}`;
+      if (!row) return text;
+      if (row.kind === "findings") {
+        const hit = row.ranges.find(([first, last]) => first <= index && index <= last);
+        return hit ? `${text} · ${row.name}: frames ${hit[0] + 1}–${hit[1] + 1}` : `${text} · ${row.name}: –`;
+      }
+      const at = bisect(row.frames, index);
+      return row.frames[at] === index ? `${text} · ${row.name}: ${STATE_NAMES[row.states[at]]}` : `${text} · ${row.name}: no mask`;
+    }
+
+    render() {
+      const ratio = window.devicePixelRatio || 1;
+      this.width = Math.max(LABEL + 50, this.canvas.clientWidth);
+      const height = AXIS + Math.max(1, this.rows.length) * (ROW + GAP);
+      this.canvas.style.height = `${height}px`;
+      for (const c of [this.canvas, this.base]) { c.width = Math.round(this.width * ratio); c.height = Math.round(height * ratio); }
+      const ctx = this.base.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.clearRect(0, 0, this.width, height);
+      ctx.font = "11px system-ui, sans-serif";
+      ctx.textBaseline = "middle";
+      // Axis: a tick every "nice" number of frames.
+      ctx.fillStyle = "#6b7280";
+      const step = niceStep(this.frameCount / Math.max(1, (this.width - LABEL) / 70));
+      for (let i = 0; i < this.frameCount; i += step) {
+        const x = this.x(i);
+        ctx.fillRect(x, AXIS - 4, 1, 4);
+        ctx.fillText(String(i + 1), x + 2, AXIS / 2 - 1);
+      }
+      if (!this.rows.length) {
+        ctx.fillText("No mask and no frame finding yet", LABEL, AXIS + ROW / 2);
+      }
+      const unit = (this.width - LABEL) / this.frameCount;
+      this.rows.forEach((row, r) => {
+        const y = AXIS + r * (ROW + GAP);
+        ctx.fillStyle = "#f1f2f4";
+        ctx.fillRect(LABEL, y, this.width - LABEL, ROW);
+        ctx.fillStyle = row.color;
+        ctx.fillRect(2, y + 2, 10, ROW - 4);
+        ctx.fillStyle = "#1d1f23";
+        const label = row.kind === "findings" ? `${row.name} (frames)` : row.name;
+        ctx.fillText(fit(ctx, label, LABEL - 20), 16, y + ROW / 2);
+        if (row.kind === "findings") {
+          for (const [first, last] of row.ranges) {
+            const x0 = this.x(first), x1 = Math.max(x0 + 2, this.x(last + 1));
+            ctx.globalAlpha = 0.75;
+            ctx.fillStyle = row.color;
+            ctx.fillRect(x0, y + 3, x1 - x0, ROW - 6);
+            ctx.globalAlpha = 1;
+            ctx.strokeStyle = "#1d1f23";
+            ctx.lineWidth = 1;
+            ctx.strokeRect(x0 + 0.5, y + 2.5, x1 - x0 - 1, ROW - 5);
+          }
+          return;
+        }
+        // Runs of consecutive frames in one state are one rectangle: the tag's colour above (solid by hand,
+        // faded when propagated) and a lane below whose colour says the review state, never a tag's colour.
+        const { frames, states } = row;
+        for (let i = 0; i < frames.length;) {
+          let j = i;
+          while (j + 1 < frames.length && frames[j + 1] === frames[j] + 1 && states[j + 1] === states[i]) j++;
+          const x0 = this.x(frames[i]), x1 = Math.max(x0 + 1, this.x(frames[j]) + Math.max(1, unit));
+          ctx.globalAlpha = states[i] === STATE.MANUAL ? 1 : 0.45;
+          ctx.fillStyle = row.color;
+          ctx.fillRect(x0, y, x1 - x0, ROW - LANE);
+          ctx.globalAlpha = 1;
+          ctx.fillStyle = LANE_COLOURS[states[i]];
+          ctx.fillRect(x0, y + ROW - LANE, x1 - x0, LANE);
+          i = j + 1;
+        }
+        ctx.globalAlpha = 1;
+      });
+      this.drawCursor();
+    }
+
+    setCurrent(index) {
+      this.current = index;
+      this.drawCursor();
+    }
+
+    drawCursor() {
+      if (!this.width) return;
+      const ctx = this.canvas.getContext("2d");
+      const ratio = window.devicePixelRatio || 1;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      ctx.drawImage(this.base, 0, 0);
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const x = this.x(this.current), w = Math.max(2, (this.width - LABEL) / this.frameCount);
+      ctx.fillStyle = "rgba(10, 102, 194, 0.15)";
+      ctx.fillRect(x - 1, 0, w, this.canvas.height / ratio);
+      ctx.fillStyle = "#0a66c2";
+      ctx.fillRect(x - 1, 0, 2, this.canvas.height / ratio);
+    }
+
+    // The next frame after ``from`` (wrapping round) with a low-confidence propagated mask awaiting review,
+    // or failing that any propagated mask awaiting review; -1 when nothing awaits.
+    nextToReview(from) {
+      for (const wanted of [[STATE.LOW], [STATE.LOW, STATE.PROPAGATED]]) {
+        let best = -1, first = -1;
+        for (const row of this.rows) {
+          if (row.kind !== "masks") continue;
+          for (let k = 0; k < row.frames.length; k++) {
+            if (!wanted.includes(row.states[k])) continue;
+            const index = row.frames[k];
+            if (index > from && (best < 0 || index < best)) best = index;
+            if (first < 0 || index < first) first = index;
+          }
+        }
+        if (best >= 0) return best;
+        if (first >= 0 && first !== from) return first;
+      }
+      return -1;
+    }
+
+    awaitingReview() {
+      const frames = new Set();
+      for (const row of this.rows) {
+        if (row.kind !== "masks") continue;
+        row.states.forEach((state, k) => { if (state >= STATE.PROPAGATED) frames.add(row.frames[k]); });
+      }
+      return frames.size;
+    }
+
+    // Frame index → whether some mask is on it (for the thumbnails' dots).
+    framesWithMasks() {
+      const frames = new Set();
+      for (const row of this.rows) if (row.kind === "masks") for (const index of row.frames) frames.add(index);
+      return frames;
+    }
+  }
+
+  function bisect(sorted, value) {
+    let lo = 0, hi = sorted.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] < value) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
+  function niceStep(raw) {
+    const steps = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000];
+    return steps.find((s) => s >= raw) || 20000;
+  }
+
+  function fit(ctx, text, width) {
+    if (ctx.measureText(text).width <= width) return text;
+    while (text.length > 1 && ctx.measureText(`${text}…`).width > width) text = text.slice(0, -1);
+    return `${text}…`;
+  }
+
+  window.Workbench = window.Workbench || {};
+  window.Workbench.Timeline = Timeline;
+})();

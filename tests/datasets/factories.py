@@ -1,0 +1,39 @@
+"""Small annotated sequences built in code for the dataset and training tests."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from masks.models import Mask
+from masks.services import save_mask
+from sequences.models import Sequence
+from sequences.services import import_sequence
+from sequences.synthetic import make_sequence
+from tags.models import Tag
+from tests.conftest import write_frames
+
+SIZE = (48, 64)  # (H, W): tiny frames keep exports and training fast
+
+
+def annotated_sequence(
+    name: str, *, seed: int, count: int = 4, size: tuple[int, int] = SIZE, tag: Tag, second_tag: Tag | None = None,
+    propagated_on: tuple[int, ...] = (), user=None,
+) -> tuple[Sequence, list[np.ndarray]]:
+    """A generated sequence whose lesion is a manual ``tag`` mask on every frame, except frames in
+    ``propagated_on`` where it is a propagated mask. With ``second_tag``, the left half of the lesion
+    is also a manual mask of that tag on frame 0 (overlapping masks of two tags)."""
+    images, masks = make_sequence(count=count, height=size[0], width=size[1], seed=seed)
+    with tempfile.TemporaryDirectory() as folder:
+        sequence = import_sequence(source=write_frames(Path(folder), images), name=name, created_by=user).sequence
+    for frame in sequence.frames.order_by("index"):
+        source = Mask.Source.PROPAGATED if frame.index in propagated_on else Mask.Source.MANUAL
+        save_mask(frame=frame, tag=tag, color=tag.color, mask=masks[frame.index], source=source, created_by=user)
+    if second_tag is not None:
+        half = masks[0].copy()
+        half[:, int(np.nonzero(half)[1].mean()):] = False  # the lesion's left half
+        if half.any():
+            save_mask(frame=sequence.frames.get(index=0), tag=second_tag, color=second_tag.color, mask=half)
+    return sequence, images

@@ -1,0 +1,85 @@
+"""Training on generated data: the loss falls, and the trained network beats the untrained one on unseen frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.inference import Segmenter
+from training.trainer import Sample, TrainConfig, choose_threads, dice, mean_dice, train
+
+
+def test_dice_and_its_average_per_sequence():
+    a = np.zeros((4, 4), bool)
+    b = a.copy()
+    assert dice(a, b) == 1.0  # both empty
+    a[:2] = True
+    b[1:3] = True
+    assert dice(a, b) == pytest.approx(0.5)
+    assert mean_dice([1.0, 0.0, 0.0, 0.5], ["x", "x", "x", "y"]) == pytest.approx((1 / 3 + 0.5) / 2)
+
+
+def test_threads_follow_the_load():
+    assert choose_threads(3) == 3
+    assert choose_threads(0, cpus=2, load=0.3) == 2
+    assert choose_threads(0, cpus=2, load=7.9) == 1
+
+
+@pytest.fixture(scope="module")
+def short_run(lesion_data):
+    train_samples, val_samples = lesion_data
+    epochs: list = []
+    config = TrainConfig(epochs=12, batch_size=4, input_size=(64, 96), learning_rate=1e-2, seed=1, threads=1,
+                         widths=(8, 16, 24, 32, 48), ema_decay=0.8)
+    result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=config,
+                   on_epoch=lambda m: epochs.append(m) or True)
+    return result, epochs
+
+
+def test_short_training_lowers_the_loss_and_beats_an_untrained_network(short_run):
+    result, epochs = short_run
+    assert [m.epoch for m in epochs] == list(range(1, 13)) and result.stopped_by == "epochs"
+    assert np.mean([m.train_loss for m in epochs[-3:]]) < 0.8 * np.mean([m.train_loss for m in epochs[:2]])
+    assert result.best_val_dice > result.initial_val_dice + 0.2
+    assert result.best_val_dice == max(m.val_dice for m in epochs)
+    assert result.checkpoint.metrics["best_epoch"] == result.best_epoch
+
+
+def test_segmenter_predicts_probability_maps_at_the_frame_size(short_run, lesion_data):
+    segmenter = Segmenter(short_run[0].checkpoint)
+    sample = lesion_data[1][0]
+    prediction = segmenter.predict(sample.image)
+    assert list(prediction.masks) == ["Polyp"] and prediction.findings == {}
+    probability = prediction.masks["Polyp"]
+    assert probability.dtype == np.float32 and probability.shape == sample.image.shape[:2]
+    assert 0 <= probability.min() and probability.max() <= 1
+    assert dice(prediction.binary()["Polyp"], sample.masks[0]) > 0.3
+    larger = np.ascontiguousarray(np.repeat(np.repeat(sample.image, 2, 0), 2, 1))  # any frame size works
+    assert segmenter.predict(larger).masks["Polyp"].shape == larger.shape[:2]
+    with pytest.raises(ValueError, match="uint8"):
+        segmenter.predict(sample.image.astype(np.float32))
+
+
+def test_cancelling_from_the_epoch_callback_stops_training(lesion_data):
+    train_samples, val_samples = lesion_data
+    config = TrainConfig(epochs=50, batch_size=4, input_size=(64, 96), threads=1)
+    result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=config,
+                   on_epoch=lambda m: m.epoch < 2)
+    assert result.stopped_by == "cancelled" and len(result.history) == 2
+
+
+def test_initial_weights_are_loaded_where_shapes_match(short_run, lesion_data, tmp_path):
+    short_run[0].checkpoint.save(tmp_path / "start.pt")
+    train_samples, val_samples = (
+        [Sample(s.image, np.concatenate([s.masks, np.zeros_like(s.masks)]), s.group) for s in samples]
+        for samples in lesion_data
+    )
+    config = TrainConfig(epochs=1, batch_size=4, input_size=(64, 96), threads=1, init=str(tmp_path / "start.pt"),
+                         learning_rate=1e-6)
+    result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp", "Other"],
+                   config=config)
+    assert any("tensors loaded" in note for note in result.notes)
+    assert any("head." in note for note in result.notes)  # two output channels now: the head stays random
+    assert result.initial_val_dice is not None
+    with pytest.raises(ValueError, match="for 3 classes"):
+        train(train_samples=train_samples, val_samples=[], class_names=["a", "b", "c"], config=config)

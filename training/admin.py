@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from .models import TrainedModel, TrainingRun
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "export", "state", "done", "total", "best_val_dice", "created_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["name", "error"]
+    readonly_fields = [f.name for f in TrainingRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # runs are started from the training page or `manage.py train_model`
+
+
+@admin.register(TrainedModel)
+class TrainedModelAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "export", "class_names", "input_size", "created_at"]
+    search_fields = ["name"]
+    readonly_fields = ["run", "export", "checkpoint", "class_names", "finding_names", "input_size", "config",
+                       "metrics", "created_by", "created_at"]

@@ -1,0 +1,29 @@
+from django import forms
+
+from datasets.models import DatasetExport
+
+from .models import TrainedModel
+from .services import INPUT_SIZES
+
+
+class TrainingForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False, help_text="Default: the export's name.")
+    export = forms.ModelChoiceField(
+        queryset=DatasetExport.objects.filter(state=DatasetExport.State.SUCCEEDED).exclude(file=""),
+        help_text="A finished export: its tags become the network's output channels.",
+    )
+    epochs = forms.IntegerField(min_value=1, max_value=10000, initial=300)
+    minutes = forms.FloatField(
+        min_value=0.1, max_value=24 * 60, initial=20, required=False,
+        help_text="Time budget: training stops at the epochs or the minutes, whichever comes first.",
+    )
+    input_size = forms.ChoiceField(choices=[(k, k.replace("x", " × ")) for k in INPUT_SIZES], initial="144x192",
+                                   help_text="H × W frames are resized to; smaller trains faster.")
+    findings_head = forms.BooleanField(
+        required=False, label="Classification head for frame-level findings",
+        help_text="Only used when the export has frame-level findings (none exist yet).",
+    )
+    init_model = forms.ModelChoiceField(
+        queryset=TrainedModel.objects.all(), required=False, label="Start from model",
+        help_text="Weights of an earlier model as the start (those whose shapes match).",
+    )

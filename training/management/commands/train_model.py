@@ -1,0 +1,80 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from annotator.errors import InvalidInput
+from datasets.models import DatasetExport
+from training.models import TrainedModel, TrainingRun
+from training.services import run_training, start_training, train_config
+from training.trainer import EpochMetrics
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        height, width = (int(v) for v in text.lower().split("x"))
+    except ValueError as exc:
+        raise CommandError(f"--input-size {text!r}: write HxW, e.g. 144x192.") from exc
+    return height, width
+
+
+class Command(BaseCommand):
+    help = (
+        "Train the segmentation network on an export (--export ID) or an export zip (--export-zip PATH), here "
+        "rather than on the job queue; the run and its model are recorded as if started from the page."
+    )
+
+    def add_arguments(self, parser):
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--export", type=int, metavar="ID")
+        source.add_argument("--export-zip", metavar="PATH")
+        parser.add_argument("--name", default="")
+        parser.add_argument("--epochs", type=int, default=300)
+        parser.add_argument("--minutes", type=float, help="Time budget (stops at epochs or minutes, the first).")
+        parser.add_argument("--input-size", default="144x192", help="HxW frames are resized to (multiples of 16).")
+        parser.add_argument("--batch-size", type=int, default=8)
+        parser.add_argument("--lr", type=float, default=3e-3)
+        parser.add_argument("--findings-head", action="store_true",
+                            help="Classification head for frame-level findings (only if the export has some).")
+        parser.add_argument("--init", help="A checkpoint (or state_dict) to start from; matching weights are loaded.")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--threads", type=int, default=0,
+                            help="Torch threads (default 0: 2, or 1 when the machine is busy).")
+        parser.add_argument("--device", default="", help="cpu, cuda, cuda:1 … (default: cuda when available).")
+
+    def handle(self, *args, **o):
+        export = None
+        if o["export"] is not None:
+            export = DatasetExport.objects.filter(pk=o["export"]).first()
+            if export is None:
+                raise CommandError(f"No dataset export with id {o['export']}.")
+        try:
+            config = train_config(
+                epochs=o["epochs"], minutes=o["minutes"], input_size=parse_size(o["input_size"]),
+                batch_size=o["batch_size"], learning_rate=o["lr"], findings_head=o["findings_head"], seed=o["seed"],
+                init=o["init"], threads=o["threads"], device=o["device"],
+            )
+            run = start_training(name=o["name"], config=config, export=export,
+                                 export_zip=Path(o["export_zip"]).expanduser() if o["export_zip"] else None,
+                                 enqueue=False)
+        except InvalidInput as exc:
+            raise CommandError(str(exc)) from exc
+
+        def report(m: EpochMetrics) -> None:
+            dice = "—" if m.val_dice is None else f"{m.val_dice:.3f}"
+            self.stdout.write(f"epoch {m.epoch:4d}  loss {m.train_loss:.4f}  val Dice {dice}  "
+                              f"lr {m.learning_rate:.2e}  {m.seconds:6.0f} s")
+
+        state = run_training(run.id, report=report)
+        run = TrainingRun.objects.get(pk=run.id)
+        if state != TrainingRun.State.SUCCEEDED:
+            raise CommandError(f"Training run {run.id} {state}: {run.error}")
+        for note in run.notes:
+            self.stdout.write(f"note: {note}")
+        model = TrainedModel.objects.get(run=run)
+        m = model.metrics
+        fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+        self.stdout.write(self.style.SUCCESS(
+            f"Model {model.id} “{model.name}”: best epoch {m.get('best_epoch')} of {m.get('epochs')}, "
+            f"val Dice {fmt(m.get('val_dice'))}, test Dice {fmt(m.get('test_dice'))}, "
+            f"{m.get('ms_per_frame')} ms/frame; checkpoint {model.checkpoint.name}"
+        ))

@@ -1,0 +1,55 @@
+"""Training runs (background jobs with per-epoch metrics) and the trained models they leave."""
+
+from django.conf import settings
+from django.db import models
+
+from datasets.models import JobRecord
+
+
+class TrainingRun(JobRecord):
+    """Training a segmentation network on an export. ``total``/``done`` count epochs; ``history`` holds
+    one entry per finished epoch: {"epoch", "train_loss", "val_loss", "val_dice", "val_dice_per_class",
+    "learning_rate", "seconds"}."""
+
+    name = models.CharField(max_length=200)
+    export = models.ForeignKey("datasets.DatasetExport", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="training_runs")
+    export_zip = models.CharField(max_length=500, blank=True,
+                                  help_text="An export zip on disk, when not trained from an export row.")
+    config = models.JSONField(default=dict, help_text="The trainer's configuration (epochs, minutes, input size …).")
+    history = models.JSONField(default=list, blank=True)
+    best_val_dice = models.FloatField(null=True, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"training run {self.id} “{self.name}” ({self.state})"
+
+    @property
+    def last_epoch(self) -> dict | None:
+        return self.history[-1] if self.history else None
+
+
+class TrainedModel(models.Model):
+    """A checkpoint with what it can do: its tags (output channels), findings, input size and scores."""
+
+    name = models.CharField(max_length=200)
+    run = models.OneToOneField(TrainingRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="model")
+    export = models.ForeignKey("datasets.DatasetExport", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="trained_models")
+    checkpoint = models.FileField(max_length=300, help_text="The checkpoint file, relative to MEDIA_ROOT.")
+    class_names = models.JSONField(default=list, help_text="Tag names, in output-channel order.")
+    finding_names = models.JSONField(default=list, blank=True)
+    input_size = models.JSONField(default=list, help_text="[H, W] the network sees.")
+    config = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict, help_text="best_val_dice, test_dice, ms_per_frame, epochs …")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"model {self.id} “{self.name}”"

@@ -1,0 +1,38 @@
+"""Reading training runs and trained models for the pages and the status API."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import TrainedModel, TrainingRun
+
+
+def run_list() -> QuerySet[TrainingRun]:
+    return TrainingRun.objects.select_related("export", "created_by")
+
+
+def model_list() -> QuerySet[TrainedModel]:
+    return TrainedModel.objects.select_related("export", "run", "created_by")
+
+
+def run_json(run: TrainingRun) -> dict:
+    """A run's status as the page polls it: state, epochs done, and every epoch's loss and Dice."""
+    model = TrainedModel.objects.filter(run=run).first()
+    return {
+        "id": run.id,
+        "name": run.name,
+        "state": run.state,
+        "epochs_done": run.done,
+        "epochs_total": run.total,
+        "progress": run.progress,
+        "minutes": run.config.get("minutes"),
+        "best_val_dice": run.best_val_dice,
+        "history": run.history,
+        "notes": run.notes,
+        "error": run.error,
+        "model_id": model.id if model else None,
+        "model_metrics": model.metrics if model else None,
+        "created_at": run.created_at.isoformat(),
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }

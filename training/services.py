@@ -1,0 +1,239 @@
+"""Starting and running training: the Django adapter of :mod:`training.trainer`.
+
+It reads the export zip (:mod:`training.data`), calls :func:`training.trainer.train` with a callback that
+records every epoch's loss and validation Dice on the run (the page shows them) and honours
+cancellation, then scores the best checkpoint on the test split, times inference, and stores the
+checkpoint as a :class:`TrainedModel`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from annotator.errors import InvalidInput
+from datasets.models import DatasetExport, JobRecord
+from datasets.services import claim, export_path
+
+from .data import ExportFormatError, load_export
+from .inference import Segmenter
+from .models import TrainedModel, TrainingRun
+from .trainer import EpochMetrics, TrainConfig, evaluate, train
+
+logger = logging.getLogger(__name__)
+
+INPUT_SIZES = {"144x192": (144, 192), "192x256": (192, 256), "288x384": (288, 384)}
+
+
+def train_config(
+    *, epochs: int = 300, minutes: float | None = None, input_size: tuple[int, int] = (144, 192),
+    batch_size: int = 8, learning_rate: float = 3e-3, findings_head: bool = False, seed: int = 0,
+    init: str | None = None, threads: int = 0, device: str = "",
+) -> TrainConfig:
+    """A checked trainer configuration (InvalidInput names what is wrong)."""
+    if epochs < 1:
+        raise InvalidInput("Epochs must be at least 1.")
+    if minutes is not None and minutes <= 0:
+        raise InvalidInput("Minutes must be above 0.")
+    if batch_size < 2:
+        raise InvalidInput("The batch size must be at least 2 (batch normalisation needs two samples).")
+    if not (0 < learning_rate < 1):
+        raise InvalidInput("The learning rate must lie between 0 and 1.")
+    height, width = input_size
+    if height < 32 or width < 32 or height % 16 or width % 16:
+        raise InvalidInput(f"Input size {height}×{width}: both sides must be multiples of 16, at least 32.")
+    if init and not Path(init).is_file():
+        raise InvalidInput(f"Initial weights {init} do not exist.")
+    return TrainConfig(
+        epochs=epochs, minutes=minutes, input_size=(height, width), batch_size=batch_size,
+        learning_rate=learning_rate, findings_head=findings_head, seed=seed, init=init, threads=threads,
+        device=device,
+    )
+
+
+def start_training(
+    *, name: str, config: TrainConfig, export: DatasetExport | None = None, export_zip: str | Path | None = None,
+    created_by=None, enqueue: bool = True,
+) -> TrainingRun:
+    """Record a training run on ``export`` (a finished one) or on an export zip; queue it unless not ``enqueue``."""
+    if (export is None) == (export_zip is None):
+        raise InvalidInput("Train on an export or on an export zip (one of them).")
+    if export is not None and (export.state != JobRecord.State.SUCCEEDED or not export.file):
+        raise InvalidInput(f"Export {export.id} “{export.name}” has no zip yet ({export.state}).")
+    if export_zip is not None and not Path(export_zip).is_file():
+        raise InvalidInput(f"{export_zip} does not exist.")
+    name = name.strip() or (export.name if export else Path(export_zip).stem)
+    with transaction.atomic():
+        run = TrainingRun.objects.create(
+            name=name, export=export, export_zip=str(Path(export_zip).resolve()) if export_zip else "",
+            config=config.to_dict(), total=config.epochs, created_by=created_by,
+        )
+        if enqueue:
+            from .tasks import run_training_task
+
+            transaction.on_commit(lambda: _enqueue(run, run_training_task))
+    return run
+
+
+def _enqueue(run: TrainingRun, task) -> None:
+    result = task.enqueue(run.id)
+    TrainingRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+
+
+def _zip_of(run: TrainingRun) -> Path:
+    if run.export_zip:
+        return Path(run.export_zip)
+    if run.export is None or not run.export.file:
+        raise InvalidInput("The run's export is gone or has no zip.")
+    return export_path(run.export.file.name)
+
+
+def _config_of(run: TrainingRun) -> TrainConfig:
+    data = dict(run.config)
+    data["input_size"] = tuple(data.get("input_size", (144, 192)))
+    data["widths"] = tuple(data.get("widths", TrainConfig.widths))
+    return TrainConfig(**data)
+
+
+def run_training(run_id: int, *, report: Callable[[EpochMetrics], None] | None = None) -> str:
+    """Run a queued training run to its end (the body of the background task). Returns the final state.
+
+    ``report`` is also told every epoch's metrics (the command line prints them).
+    """
+    if not claim(TrainingRun, run_id):
+        return TrainingRun.objects.get(pk=run_id).state
+    run = TrainingRun.objects.select_related("export").get(pk=run_id)
+    try:
+        model = _train(run, report)
+    except (InvalidInput, ExportFormatError, ValueError) as exc:
+        TrainingRun.objects.filter(pk=run_id).update(state=JobRecord.State.FAILED, error=str(exc),
+                                                     finished_at=timezone.now())
+        return JobRecord.State.FAILED
+    except Exception as exc:  # the run records every failure; the worker goes on with the next job
+        logger.exception("Training run %s failed", run_id)
+        TrainingRun.objects.filter(pk=run_id).update(
+            state=JobRecord.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        return JobRecord.State.FAILED
+    state = JobRecord.State.SUCCEEDED if model is not None else JobRecord.State.CANCELLED
+    TrainingRun.objects.filter(pk=run_id).update(state=state, finished_at=timezone.now(), heartbeat_at=timezone.now())
+    return state
+
+
+def _train(run: TrainingRun, report: Callable[[EpochMetrics], None] | None = None) -> TrainedModel | None:
+    data = load_export(_zip_of(run))
+    config = _config_of(run)
+    history: list[dict] = []
+
+    def on_epoch(metrics: EpochMetrics) -> bool:
+        if report is not None:
+            report(metrics)
+        history.append(metrics.to_dict())
+        best = max((h["val_dice"] for h in history if h["val_dice"] is not None), default=None)
+        TrainingRun.objects.filter(pk=run.pk).update(
+            history=history, done=metrics.epoch, best_val_dice=best, heartbeat_at=timezone.now()
+        )
+        return not TrainingRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+
+    def on_heartbeat() -> None:
+        TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
+    on_heartbeat()  # reading the export took a while
+    result = train(
+        train_samples=data.splits["train"], val_samples=data.splits["val"], class_names=data.class_names,
+        finding_names=data.finding_names, config=config, on_epoch=on_epoch, on_heartbeat=on_heartbeat,
+    )
+    # A time budget may end training before its epochs: the run is then complete at the epochs it did.
+    TrainingRun.objects.filter(pk=run.pk).update(notes=result.notes, total=len(result.history))
+    if result.stopped_by == "cancelled":
+        return None
+    metrics = score_checkpoint(result, data, config)
+    metrics.update({"stopped_by": result.stopped_by, "train_seconds": round(result.seconds, 1),
+                    "epochs": len(result.history), "counts": data.counts()})
+    return store_model(run=run, result=result, metrics=metrics, config=config)
+
+
+def score_checkpoint(result, data, config: TrainConfig) -> dict:
+    """Validation and test Dice of the kept checkpoint, and its inference time per frame."""
+    segmenter = Segmenter(result.checkpoint, device=config.device)
+    metrics: dict = {"best_epoch": result.best_epoch, "best_val_dice": result.best_val_dice,
+                     "initial_val_dice": result.initial_val_dice}
+    for side in ("val", "test"):
+        samples = data.splits.get(side, [])
+        if samples:
+            _, mean, per_class = evaluate(segmenter.network, samples, input_size=config.input_size,
+                                          device=segmenter.device, class_names=data.class_names)
+            metrics[f"{side}_dice"], metrics[f"{side}_dice_per_class"] = mean, per_class
+    metrics["ms_per_frame"] = time_inference(segmenter, data)
+    return metrics
+
+
+def time_inference(segmenter: Segmenter, data, frames: int = 20) -> float | None:
+    """Median wall time of ``Segmenter.predict`` on frames of the export (resize and upsampling included)."""
+    images = [s.image for side in ("val", "test", "train") for s in data.splits.get(side, [])][:frames]
+    if not images:
+        return None
+    segmenter.predict(images[0])  # the first call allocates
+    times = []
+    for image in images:
+        started = time.perf_counter()
+        segmenter.predict(image)
+        times.append((time.perf_counter() - started) * 1000)
+    return round(float(np.median(times)), 1)
+
+
+def store_model(*, run: TrainingRun | None, result, metrics: dict, config: TrainConfig, name: str = "") -> TrainedModel:
+    """Save the checkpoint under MEDIA_ROOT/models/ and its row; both are kept or neither."""
+    folder = Path(settings.MEDIA_ROOT) / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    relative = f"models/run{run.id if run else 0}-{stamp}-{os.getpid()}.pt"
+    checkpoint = replace(result.checkpoint, metrics={**result.checkpoint.metrics, **_json_safe(metrics)})
+    temporary = folder / f".{Path(relative).name}.partial"
+    checkpoint.save(temporary)
+    os.replace(temporary, folder / Path(relative).name)
+    try:
+        return TrainedModel.objects.create(
+            name=name or (run.name if run else "model"), run=run, export=run.export if run else None,
+            checkpoint=relative, class_names=checkpoint.class_names, finding_names=checkpoint.finding_names,
+            input_size=list(checkpoint.input_size), config=config.to_dict(), metrics=_json_safe(metrics),
+            created_by=run.created_by if run else None,
+        )
+    except BaseException:
+        (folder / Path(relative).name).unlink(missing_ok=True)
+        raise
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def cancel_run(*, run: TrainingRun) -> TrainingRun:
+    from datasets.services import cancel
+
+    return cancel(run)
+
+
+def delete_model(*, model: TrainedModel) -> None:
+    """Delete a trained model with its checkpoint file (once the deletion is committed)."""
+    path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
+    with transaction.atomic():
+        model.delete()
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))

@@ -1,0 +1,10 @@
+"""Background tasks on the queue (Django's Tasks API through the django-tasks backport)."""
+
+from django_tasks import task
+
+from .services import run_training
+
+
+@task()
+def run_training_task(run_id: int) -> str:
+    return run_training(run_id)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import api, views
+
+app_name = "training"
+
+urlpatterns = [
+    path("training/", views.run_list, name="list"),
+    path("training/runs/<int:run_id>/", views.run_detail, name="run"),
+    path("training/runs/<int:run_id>/cancel/", views.run_cancel, name="run-cancel"),
+    path("training/models/", views.model_list, name="models"),
+    path("training/models/<int:model_id>/checkpoint/", views.model_download, name="model-download"),
+    path("api/training-runs/<int:run_id>/", api.run_status, name="api-run"),
+]

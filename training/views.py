@@ -1,0 +1,72 @@
+"""Pages: training runs (start one, watch one) and the trained models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from annotator.errors import InvalidInput
+from datasets.services import fail_stale
+
+from . import selectors, services
+from .forms import TrainingForm
+from .models import TrainedModel, TrainingRun
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    form = TrainingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        init = data["init_model"]
+        try:
+            config = services.train_config(
+                epochs=data["epochs"], minutes=data["minutes"], input_size=services.INPUT_SIZES[data["input_size"]],
+                findings_head=data["findings_head"],
+                init=str(Path(settings.MEDIA_ROOT) / init.checkpoint.name) if init else None,
+            )
+            run = services.start_training(name=data["name"], config=config, export=data["export"],
+                                          created_by=request.user)
+        except InvalidInput as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Training run “{run.name}” queued.")
+            return redirect("training:run", run_id=run.id)
+    fail_stale(TrainingRun)
+    return render(request, "training/run_list.html", {
+        "form": form, "runs": selectors.run_list()[:50], "models": selectors.model_list()[:50],
+    })
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(TrainingRun.objects.select_related("export"), pk=run_id)
+    return render(request, "training/run_detail.html", {"run": run, "status": selectors.run_json(run)})
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = services.cancel_run(run=get_object_or_404(TrainingRun, pk=run_id))
+    messages.info(request, f"Training run “{run.name}”: {'stopping' if run.is_active else run.get_state_display()}.")
+    return redirect("training:run", run_id=run.id)
+
+
+@login_required
+def model_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "training/model_list.html", {"models": selectors.model_list()})
+
+
+@login_required
+def model_download(request: HttpRequest, model_id: int) -> FileResponse:
+    model = get_object_or_404(TrainedModel, pk=model_id)
+    path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
+    if not path.is_file():
+        raise Http404(f"The checkpoint of model {model_id} is missing.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
