@@ -16,7 +16,7 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
@@ -50,6 +50,12 @@ def track_for_keyframe(*, keyframe: Mask, created_by=None) -> Track:
     return keyframe.track
 
 
+def confirmed_masks(track: Track):
+    """The track's keyframes: masks made by hand, and propagated ones a reviewer accepted (their pixels
+    are confirmed, so a new run keeps them and propagates from them too)."""
+    return track.masks.filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
+
+
 def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) -> Job:
     """Create a job propagating ``keyframe``'s track (all its manual masks) through the sequence.
 
@@ -64,7 +70,7 @@ def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) 
         fail_stale_jobs()
         if Job.objects.filter(track=track, state__in=Job.ACTIVE).exists():
             raise JobConflict(f"Track {track.id} is already being extrapolated; wait for it or cancel it.")
-        keyframes = list(track.masks.filter(source=Mask.Source.MANUAL).values_list("id", flat=True))
+        keyframes = list(confirmed_masks(track).values_list("id", flat=True))
         job = Job.objects.create(
             sequence_id=track.sequence_id, track=track, keyframe_ids=keyframes, created_by=created_by
         )
@@ -136,13 +142,14 @@ def run_job(job_id: str) -> str:
 def _propagate_track(job: Job) -> str:
     track = job.track
     frames = list(Frame.objects.filter(sequence_id=job.sequence_id).order_by("index"))
-    keyframe_masks = {
-        m.frame.index: m for m in track.masks.filter(source=Mask.Source.MANUAL).select_related("frame")
-    }
-    if not keyframe_masks:
+    keyframe_masks: dict[int, Mask] = {}
+    for mask in confirmed_masks(track).select_related("frame").order_by("-source"):  # "propagated" before "manual"
+        keyframe_masks[mask.frame.index] = mask  # a manual mask wins over an accepted one on its frame
+    if not any(m.source == Mask.Source.MANUAL for m in keyframe_masks.values()):
         raise InvalidInput(f"Track {track.id} has no mask made by hand to propagate from.")
     keyframes = {index: storage.read_mask(m.file.name) for index, m in keyframe_masks.items()}
-    delete_masks(track.masks.filter(source=Mask.Source.PROPAGATED))  # a new run replaces the previous one
+    # A new run replaces the previous one's unconfirmed masks.
+    delete_masks(track.masks.filter(source=Mask.Source.PROPAGATED, reviewed_at__isnull=True))
     total = len(frames) - len(keyframes)
     Job.objects.filter(pk=job.pk).update(total=total, done=0, written=0)
 

@@ -65,14 +65,24 @@ def test_seed_request_makes_keyframe_then_propagates_through_the_worker(api, seq
     assert {m.frame.index for m in propagated} <= {0, 1, 3, 4, 5}
 
 
-def test_propagated_masks_follow_the_lesion(api, sequence, synthetic, keyframe):
-    response = post(api, {"mask_id": keyframe.id})
-    assert response.status_code == 202
+def test_propagated_masks_follow_the_lesion(api, user, polyp, tmp_path):
+    import tempfile
+    from pathlib import Path
+
+    from sequences.services import import_sequence
+    from sequences.synthetic import make_sequence
+    from tests.conftest import write_frames
+
+    images, truth = make_sequence(count=24, seed=5)  # smooth motion: a few pixels per frame
+    with tempfile.TemporaryDirectory() as folder:
+        sequence = import_sequence(source=write_frames(Path(folder), images), name="Smooth").sequence
+    keyframe = save_mask(frame=sequence.frames.get(index=10), tag=polyp, color="#FF0000", mask=truth[10])
+    assert post(api, {"mask_id": keyframe.id}).status_code == 202
     run_worker_until_idle()
     masks = {m.frame.index: read_mask(m.file.name) for m in Mask.objects.filter(source="propagated")}
-    assert masks, "something was propagated"
-    for index, mask in masks.items():
-        assert iou(mask, synthetic[1][index]) > 0.6, index
+    assert set(masks) == set(range(24)) - {10}, "every other frame received a mask"
+    scores = [iou(mask, truth[index]) for index, mask in masks.items()]
+    assert np.mean(scores) > 0.8 and min(scores) > 0.5, scores
 
 
 def test_bad_requests(api, sequence, synthetic, keyframe, polyp):
@@ -166,3 +176,17 @@ def test_sequence_jobs_and_track_deletion(api, sequence, keyframe, django_captur
     assert response.json()["deleted"] == len(files)
     assert not Mask.objects.exists() and not any(p.exists() for p in files)
     assert api.get(f"/api/tracks/{track_id}/").status_code == 404
+
+
+def test_accepted_propagated_masks_survive_a_new_run_as_keyframes(api, keyframe):
+    post(api, {"mask_id": keyframe.id})
+    run_worker_until_idle()
+    accepted = Mask.objects.filter(source="propagated").order_by("frame__index").first()
+    assert api.post(f"/api/masks/{accepted.id}/review/", json.dumps({"decision": "accept"}),
+                    content_type="application/json").status_code == 200
+    job_id = post(api, {"mask_id": keyframe.id}).json()["job_id"]
+    assert set(ExtrapolationJob.objects.get(pk=job_id).keyframe_ids) == {keyframe.id, accepted.id}
+    run_worker_until_idle()
+    assert Mask.objects.filter(pk=accepted.pk, source="propagated").exists()
+    frames_with_masks = list(Mask.objects.values_list("frame__index", flat=True))
+    assert len(frames_with_masks) == len(set(frames_with_masks)), "one mask per frame in the track"
