@@ -1,0 +1,297 @@
+"""Propagate keyframe masks through a sequence of frames (framework-free: numpy + OpenCV).
+
+The annotator draws a mask on one or more *keyframes*; :func:`propagate` makes a mask on every other
+frame of the sequence.
+
+Method, per direction (forwards after a keyframe, backwards before it), frame by frame:
+
+1. **Two sources.** The mask is warped into the new frame from two frames: the previous frame of the
+   walk (its propagated soft mask: follows gradual change) and the keyframe itself (the annotator's
+   mask: an anchor that does not accumulate errors). Each warp uses backward DIS optical flow on
+   grey frames whose dark field-of-view border is flattened (a static edge would pull the flow
+   towards zero); the mask is never put outside the field of view.
+2. **Evidence.** For each source, per pixel: the forward–backward consistency of its flow, times
+   exp(-|colour difference| / ``colour_scale``) between the new frame and the warped source; specular
+   highlights (which move with the light, not the tissue) carry none. The evidence is averaged over a
+   wide window (``evidence_window`` of the image diagonal), because it is the *region's* motion that
+   must be trusted, not single pixels.
+3. **Re-anchoring.** The new soft mask is the evidence-weighted average of the two warped masks, so
+   where the chain has drifted and the keyframe still matches, the keyframe wins, and vice versa. An
+   optional :class:`~masks.segmentation.base.Segmenter` can refine the result on the new frame from a
+   point prompt at the mask's innermost pixel with the mask as prior; its answer is kept only if it
+   agrees with the propagated mask (IoU ≥ ``segmenter_min_iou``), so a segmenter cannot jump objects.
+4. **Confidence** in [0, 1]: over the new mask's pixels, the evidence of the sources that vote for them.
+5. **Stop rule.** A direction stops (no mask for its remaining frames) when the mask shrinks below
+   ``min_area_fraction`` of the keyframe's area (the object left the view or vanished) or the confidence
+   stays below ``stop_confidence`` for ``stop_patience`` frames in a row (the object is lost).
+
+With several keyframes, the frames between two keyframes are propagated from both; each frame keeps
+the answer with the higher confidence (ties: the nearer keyframe).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .flow import FlowEstimator, PreparedFrame, forward_backward_consistent, prepare_frame, warp
+
+FrameLoader = Callable[[int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class PropagatedMask:
+    """The result for one frame.
+
+    ``mask``: bool (H, W), or None where propagation stopped before reaching the frame (only ever passed to
+    ``on_frame``, never in :func:`propagate`'s returned dict). ``confidence``: float in [0, 1].
+    ``source_keyframe``: index of the keyframe whose mask this one comes from.
+    """
+
+    mask: np.ndarray | None
+    confidence: float
+    source_keyframe: int
+
+
+@dataclass(frozen=True)
+class PropagationParams:
+    """The method's few parameters; the defaults are general, not tuned to one sequence.
+
+    ``colour_scale``: mean absolute RGB difference (0–255) at which a warped pixel's evidence drops to 1/e.
+    ``evidence_window``: side of the averaging window for evidence, as a fraction of the image diagonal.
+    ``evidence_floor``: evidence every source keeps, so that with no evidence at all the sources are
+    averaged rather than the object dropped.
+    ``min_area_fraction``: stop when the mask is smaller than this fraction of the keyframe's mask.
+    ``stop_confidence``, ``stop_patience``: stop after this many frames in a row below this confidence.
+    ``segmenter_min_iou``: a segmenter's refinement is kept only if it overlaps the propagated mask this much.
+    """
+
+    colour_scale: float = 20.0
+    evidence_window: float = 0.125
+    evidence_floor: float = 1e-3
+    min_area_fraction: float = 0.02
+    stop_confidence: float = 0.05
+    stop_patience: int = 3
+    segmenter_min_iou: float = 0.5
+
+
+class PropagationCancelled(Exception):
+    """Internal: ``on_frame`` returned False."""
+
+
+def propagate(
+    frames: Sequence[np.ndarray] | FrameLoader,
+    num_frames: int | None,
+    keyframes: Mapping[int, np.ndarray],
+    *,
+    on_frame: Callable[[int, PropagatedMask], bool | None] | None = None,
+    segmenter=None,
+    params: PropagationParams | None = None,
+) -> dict[int, PropagatedMask]:
+    """Propagate the keyframes' masks to every other frame of a sequence.
+
+    ``frames``: the frames as uint8 RGB (H, W, 3), either a sequence or a loader ``load(index)``, called
+    lazily (a few frames are held at a time, so long videos need not fit in memory).
+    ``num_frames``: the number of frames (may be None when ``frames`` is a sequence).
+    ``keyframes``: {frame index: bool (H, W) mask} — the annotator's masks. They are never overwritten
+    and are not part of the result.
+    ``on_frame(index, result)``: called once for every non-keyframe frame as soon as its result is final
+    (``result.mask`` is None where propagation stopped); returning False cancels, and the frames done so
+    far are returned. Frames between two keyframes are final only after the second pass over them.
+    ``segmenter``: optional :class:`~masks.segmentation.base.Segmenter` used to re-anchor each frame.
+
+    Returns {frame index: PropagatedMask} for the frames that received a mask.
+    """
+    params = params or PropagationParams()
+    if callable(frames) and not isinstance(frames, Sequence):
+        load: FrameLoader = frames
+        if num_frames is None:
+            raise ValueError("num_frames is required when frames is a loader")
+    else:
+        frame_list = frames
+        num_frames = len(frame_list) if num_frames is None else num_frames
+
+        def load(index: int) -> np.ndarray:
+            return frame_list[index]
+
+    keys = sorted(keyframes)
+    if not keys:
+        raise ValueError("at least one keyframe is required")
+    if keys[0] < 0 or keys[-1] >= num_frames:
+        raise ValueError(f"keyframe indices must be in [0, {num_frames})")
+    masks = {k: np.asarray(keyframes[k]).astype(bool) for k in keys}
+
+    results: dict[int, PropagatedMask] = {}
+
+    def emit(index: int, result: PropagatedMask) -> None:
+        if result.mask is not None:
+            results[index] = result
+        if on_frame is not None and on_frame(index, result) is False:
+            raise PropagationCancelled
+
+    with _Propagator(load, params, segmenter) as propagator:
+        try:
+            # Before the first keyframe: backwards from it alone.
+            _emit_walk(propagator, keys[0], masks[keys[0]], range(keys[0] - 1, -1, -1), emit)
+            # Between two keyframes: forwards from the left one (kept), then backwards from the right
+            # one, each frame taking the more confident answer.
+            for left, right in zip(keys, keys[1:], strict=False):
+                between = range(left + 1, right)
+                if not between:
+                    continue
+                forward: dict[int, tuple[np.ndarray, float]] = {}
+                for index, mask, confidence in propagator.walk(left, masks[left], between):
+                    forward[index] = (np.packbits(mask), confidence)
+                shape = masks[left].shape
+                pending = set(between)
+                for index, mask, confidence in propagator.walk(right, masks[right], reversed(between)):
+                    pending.discard(index)
+                    emit(index, _choose(index, left, right, forward.pop(index, None), shape, mask, confidence))
+                for index in sorted(pending, reverse=True):
+                    emit(index, _choose(index, left, right, forward.pop(index, None), shape, None, 0.0))
+            # After the last keyframe: forwards from it alone.
+            _emit_walk(propagator, keys[-1], masks[keys[-1]], range(keys[-1] + 1, num_frames), emit)
+        except PropagationCancelled:
+            pass
+    return results
+
+
+def _emit_walk(propagator: _Propagator, key: int, mask: np.ndarray, order: range, emit) -> None:
+    done = 0
+    for index, result_mask, confidence in propagator.walk(key, mask, order):
+        done += 1
+        emit(index, PropagatedMask(result_mask, confidence, key))
+    for index in order[done:]:  # the walk stopped: these frames get no mask
+        emit(index, PropagatedMask(None, 0.0, key))
+
+
+def _choose(
+    index: int,
+    left: int,
+    right: int,
+    forward: tuple[np.ndarray, float] | None,
+    shape: tuple[int, int],
+    backward_mask: np.ndarray | None,
+    backward_confidence: float,
+) -> PropagatedMask:
+    """The answer of the keyframe trusted more for a frame between ``left`` and ``right``."""
+    if forward is None and backward_mask is None:
+        nearer = left if index - left <= right - index else right
+        return PropagatedMask(None, 0.0, nearer)
+    if forward is None:
+        return PropagatedMask(backward_mask, backward_confidence, right)
+    forward_mask = np.unpackbits(forward[0], count=shape[0] * shape[1]).reshape(shape).astype(bool)
+    if backward_mask is None:
+        return PropagatedMask(forward_mask, forward[1], left)
+    forward_score, backward_score = forward[1], backward_confidence
+    if forward_score == backward_score:  # tie: the nearer keyframe has had fewer chances to drift
+        forward_score += 1e-9 if index - left <= right - index else -1e-9
+    if forward_score > backward_score:
+        return PropagatedMask(forward_mask, forward[1], left)
+    return PropagatedMask(backward_mask, backward_confidence, right)
+
+
+class _Propagator:
+    """One walk at a time from a keyframe; holds the flow estimators and the worker threads."""
+
+    def __init__(self, load: FrameLoader, params: PropagationParams, segmenter) -> None:
+        self.load = load
+        self.params = params
+        self.segmenter = segmenter
+        # The two sources' flows are independent: with two workers they run on both cores.
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.estimators = [FlowEstimator() for _ in range(4)]
+
+    def __enter__(self) -> _Propagator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=True)
+
+    def walk(self, key: int, key_mask: np.ndarray, order: Iterable[int]) -> Iterator[tuple[int, np.ndarray, float]]:
+        """Yield (index, bool mask, confidence) for consecutive frames of ``order`` until the stop rule."""
+        p = self.params
+        key_frame = prepare_frame(self.load(key))
+        if key_frame.rgb.shape[:2] != key_mask.shape:
+            raise ValueError(f"keyframe {key}: mask {key_mask.shape} does not match frame {key_frame.rgb.shape}")
+        key_prob = key_mask.astype(np.float32)
+        min_area = max(1.0, p.min_area_fraction * float(key_mask.sum()))
+        if key_mask.sum() == 0:
+            return
+        prev_frame, prev_prob = key_frame, key_prob
+        low = 0
+        for index in order:
+            frame = prepare_frame(self.load(index))
+            sources = [(prev_frame, prev_prob)]
+            if prev_frame is not key_frame:
+                sources.append((key_frame, key_prob))
+            prob, confidence = self._fuse(frame, sources)
+            mask = (prob > 0.5) & frame.fov
+            if self.segmenter is not None and mask.any():
+                mask, prob = self._reanchor(index, frame, mask, prob)
+            if mask.sum() < min_area:
+                return
+            low = low + 1 if confidence < p.stop_confidence else 0
+            if low >= p.stop_patience:
+                return
+            yield index, mask, confidence
+            prev_frame, prev_prob = frame, prob
+
+    def _fuse(self, frame: PreparedFrame, sources: list[tuple[PreparedFrame, np.ndarray]]) -> tuple[np.ndarray, float]:
+        """Evidence-weighted average of the sources' warped soft masks, and the confidence."""
+        p = self.params
+        jobs = []
+        for i, (source, _) in enumerate(sources):
+            back = self.pool.submit(self.estimators[2 * i].backward, frame, source)
+            fwd = self.pool.submit(self.estimators[2 * i + 1].backward, source, frame)
+            jobs.append((back, fwd))
+        h, w = frame.fov.shape
+        window = max(3, int(p.evidence_window * math.hypot(h, w)) | 1)
+        target = frame.rgb.astype(np.float32)
+        numerator = np.zeros((h, w), np.float32)
+        denominator = np.zeros((h, w), np.float32)
+        support = np.zeros((h, w), np.float32)
+        votes = np.zeros((h, w), np.float32)
+        for (source, source_prob), (back, fwd) in zip(sources, jobs, strict=True):
+            backward, forward = back.result(), fwd.result()
+            warped_prob = warp(source_prob, backward)
+            colour_error = np.abs(warp(source.rgb.astype(np.float32), backward) - target).mean(axis=2)
+            source_valid = warp(source.valid.astype(np.float32), backward) > 0.5
+            evidence = (
+                np.exp(-colour_error / p.colour_scale)
+                * (forward_backward_consistent(backward, forward) & frame.valid & source_valid)
+            ).astype(np.float32)
+            weight = cv2.blur(evidence, (window, window)) + p.evidence_floor
+            numerator += weight * warped_prob
+            denominator += weight
+            support += evidence * warped_prob
+            votes += warped_prob
+        prob = numerator / denominator
+        inside = (prob > 0.5) & frame.fov
+        confidence = float(support[inside].sum() / max(votes[inside].sum(), 1e-6)) if inside.any() else 0.0
+        return prob, min(1.0, max(0.0, confidence))
+
+    def _reanchor(
+        self, index: int, frame: PreparedFrame, mask: np.ndarray, prob: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ask the segmenter for the object at the mask's innermost pixel, the mask as prior."""
+        from masks.segmentation.base import PromptPoint  # plain dataclass module, no framework
+
+        distance = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+        y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
+        try:
+            answer = self.segmenter.segment(
+                frame.rgb, [PromptPoint(float(x), float(y), True)], image_key=f"frame-{index}", prior=mask
+            )
+        except Exception:  # a refinement only: propagation goes on without it
+            return mask, prob
+        refined = np.asarray(answer.mask).astype(bool)
+        union = np.logical_or(refined, mask).sum()
+        if union == 0 or np.logical_and(refined, mask).sum() / union < self.params.segmenter_min_iou:
+            return mask, prob
+        return refined, refined.astype(np.float32)

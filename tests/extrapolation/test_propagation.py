@@ -1,0 +1,189 @@
+"""Propagation on sequences with known motion, generated here (and from real dev frames where present)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from extrapolation.flow import field_of_view, specular_highlights
+from extrapolation.propagation import PropagatedMask, propagate
+from masks.evaluation.metrics import jaccard
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+DEV = SHARED / "data" / "cvc-clinicdb-dev"
+
+
+def tissue(h: int, w: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A mucosa-like uint8 RGB texture (smoothed multi-scale noise, orange-pink) with a purple textured
+    blob (the "lesion"); returns (image, bool mask of the blob)."""
+    rng = np.random.default_rng(seed)
+    shade = np.zeros((h, w), np.float32)
+    for sigma, amplitude in ((24, 1.0), (8, 0.6), (2, 0.3)):
+        noise = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), sigma)
+        shade += amplitude * noise / (noise.std() + 1e-6)
+    base = np.array([205, 125, 95], np.float32)
+    image = base + 18 * shade[..., None] * np.array([1.0, 0.8, 0.7], np.float32)
+    yy, xx = np.mgrid[0:h, 0:w]
+    cy, cx, ry, rx = h * 0.45, w * 0.4, h * 0.16, w * 0.12
+    inside = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2
+    mask = inside <= 1.0
+    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 1.5)[..., None]
+    lesion = np.array([165, 85, 120], np.float32) + 25 * shade[..., None]
+    image = image * (1 - soft) + lesion * soft
+    return np.clip(image, 0, 255).astype(np.uint8), mask
+
+
+def smooth_motion(count: int, *, shift: float = 0.0, zoom: float = 0.0, turn: float = 0.0) -> list[tuple]:
+    """Per frame (dx, dy, scale, angle°): a smooth camera path from the identity."""
+    path = []
+    for t in range(count):
+        s = t / max(count - 1, 1)
+        path.append((shift * math.sin(math.pi * s), 0.6 * shift * (1 - math.cos(math.pi * s)), 1 + zoom * s, turn * s))
+    return path
+
+
+def moved(image: np.ndarray, mask: np.ndarray, path: list[tuple]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Move a frame and its mask along ``path`` (about the image centre) with cv2.warpAffine."""
+    h, w = mask.shape
+    frames, truths = [], []
+    for dx, dy, scale, angle in path:
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+        matrix[:, 2] += (dx, dy)
+        frames.append(cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0)))
+        warped = cv2.warpAffine(mask.astype(np.float32), matrix, (w, h), flags=cv2.INTER_LINEAR)
+        truths.append(warped > 0.5)
+    return frames, truths
+
+
+def mean_j(results: dict[int, PropagatedMask], truths: list[np.ndarray], skip: set[int]) -> float:
+    scores = [
+        jaccard(results[i].mask if i in results else np.zeros_like(t), t) for i, t in enumerate(truths) if i not in skip
+    ]
+    return float(np.mean(scores))
+
+
+@pytest.mark.parametrize(
+    "motion",
+    [dict(shift=40.0), dict(zoom=0.3), dict(turn=20.0), dict(shift=25.0, zoom=-0.2, turn=-10.0)],
+    ids=["translation", "zoom", "rotation", "combined"],
+)
+def test_follows_known_motion(motion):
+    image, mask = tissue(240, 320, seed=1)
+    frames, truths = moved(image, mask, smooth_motion(20, **motion))
+    results = propagate(frames, None, {0: truths[0]})
+    assert set(results) == set(range(1, 20))
+    assert mean_j(results, truths, {0}) >= 0.9
+    for r in results.values():
+        assert r.mask.dtype == bool and r.mask.shape == truths[0].shape
+        assert 0.0 <= r.confidence <= 1.0 and r.source_keyframe == 0
+
+
+def test_propagates_backwards_and_forwards_from_a_middle_keyframe():
+    image, mask = tissue(240, 320, seed=2)
+    frames, truths = moved(image, mask, smooth_motion(15, shift=30.0, turn=8.0))
+    results = propagate(frames, None, {7: truths[7]})
+    assert set(results) == set(range(15)) - {7}
+    assert mean_j(results, truths, {7}) >= 0.9
+
+
+def test_frames_are_loaded_lazily_through_a_loader():
+    image, mask = tissue(240, 320, seed=3)
+    frames, truths = moved(image, mask, smooth_motion(10, shift=20.0))
+    asked = []
+
+    def load(index: int) -> np.ndarray:
+        asked.append(index)
+        return frames[index]
+
+    results = propagate(load, len(frames), {0: truths[0]})
+    assert set(asked) == set(range(10))
+    assert mean_j(results, truths, {0}) >= 0.9
+
+
+def test_real_frames_moved_by_smooth_camera_motion():
+    if not (DEV / "sequences.json").is_file():
+        pytest.skip(f"real dev frames not present at {DEV} (shared data is outside the repository)")
+    sequences = json.loads((DEV / "sequences.json").read_text())
+    scores = []
+    for entry in sequences[::5]:  # a spread of sequences, not picked for their score
+        name = entry["frames"][0]
+        image = cv2.cvtColor(cv2.imread(str(DEV / "frames" / name)), cv2.COLOR_BGR2RGB)
+        mask = cv2.imread(str(DEV / "masks" / name), cv2.IMREAD_GRAYSCALE) > 127
+        frames, truths = moved(image, mask, smooth_motion(40, shift=20.0, zoom=0.15, turn=6.0))
+        results = propagate(frames, None, {0: truths[0]})
+        scores.append(mean_j(results, truths, {0}))
+    assert float(np.mean(scores)) >= 0.95, scores
+
+
+def test_stops_when_the_object_leaves_the_view():
+    # The camera pans across a wide scene; the lesion slides out of the left edge around frame 14.
+    canvas, lesion = tissue(240, 900, seed=4)
+    lesion[:, 500:] = False
+    width, step, count = 320, 22, 30
+    frames = [canvas[:, 200 + step * t : 200 + step * t + width].copy() for t in range(count)]
+    truths = [lesion[:, 200 + step * t : 200 + step * t + width] for t in range(count)]
+    gone = min(t for t in range(count) if not truths[t].any())
+    calls: list[tuple[int, PropagatedMask]] = []
+    results = propagate(frames, None, {0: truths[0]}, on_frame=lambda i, r: calls.append((i, r)) is None)
+
+    assert [i for i, _ in calls] == list(range(1, count)), "every frame is reported, in order"
+    visible = [t for t in range(1, gone) if truths[t].sum() > 0.3 * truths[0].sum()]
+    assert all(t in results for t in visible)
+    assert mean_j(results, truths, {0} | set(range(gone, count))) >= 0.8
+    assert not any(t in results for t in range(gone, count)), "no garbage after the object left"
+    assert all(r.mask is None for i, r in calls if i >= gone)
+
+
+def test_cancel_from_the_callback_stops_the_work():
+    image, mask = tissue(240, 320, seed=5)
+    frames, truths = moved(image, mask, smooth_motion(12, shift=20.0))
+    seen = []
+
+    def on_frame(index: int, result: PropagatedMask) -> bool:
+        seen.append(index)
+        return len(seen) < 3
+
+    results = propagate(frames, None, {0: truths[0]}, on_frame=on_frame)
+    assert seen == [1, 2, 3]
+    assert set(results) == {1, 2, 3}
+
+
+def test_several_keyframes_are_honoured_and_never_overwritten():
+    image, mask = tissue(240, 320, seed=6)
+    frames, truths = moved(image, mask, smooth_motion(21, shift=30.0, zoom=0.2))
+    # The annotator's second keyframe outlines only the lesion's left half: the frames after it must
+    # follow that outline, not the first keyframe's.
+    half = truths[10].copy()
+    columns = np.flatnonzero(half.any(axis=0))
+    half[:, (columns[0] + columns[-1]) // 2 :] = False
+    keyframes = {0: truths[0].copy(), 10: half.copy()}
+    calls = []
+    results = propagate(frames, None, keyframes, on_frame=lambda i, r: calls.append(i) is None)
+
+    assert sorted(calls) == sorted(set(range(21)) - {0, 10}), "each non-keyframe reported once"
+    assert not set(results) & set(keyframes), "keyframes are the annotator's: not in the result"
+    assert np.array_equal(keyframes[10], half), "the caller's masks are not modified"
+    for i in range(11, 21):
+        assert results[i].source_keyframe == 10
+        assert 0.3 < jaccard(results[i].mask, truths[i]) < 0.7, "a half, moved with the lesion"
+    # Between the keyframes each frame follows the keyframe it took.
+    for i in range(1, 10):
+        j = jaccard(results[i].mask, truths[i])
+        assert j >= 0.85 if results[i].source_keyframe == 0 else j < 0.7
+    assert results[1].source_keyframe == 0
+
+
+def test_field_of_view_and_speculars():
+    image, _ = tissue(120, 160, seed=7)
+    image[:, :15] = 3  # the scope's dark border
+    image[50:54, 80:84] = 255  # a specular spot
+    image[60:70, 40:50] = 5  # a dark lumen inside the view stays inside
+    fov = field_of_view(image)
+    assert not fov[:, :15].any() and fov[60:70, 40:50].all() and fov[:, 30:].all()
+    spots = specular_highlights(image)
+    assert spots[50:54, 80:84].all() and spots.mean() < 0.01
