@@ -65,24 +65,40 @@ def test_seed_request_makes_keyframe_then_propagates_through_the_worker(api, seq
     assert {m.frame.index for m in propagated} <= {0, 1, 3, 4, 5}
 
 
-def test_propagated_masks_follow_the_lesion(api, user, polyp, tmp_path):
+def camera_motion(count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A generated frame seen by a camera drifting 3 px right and 2 px down per frame (lesion and mucosa move
+    together, as in a real procedure); frames uint8 RGB and masks bool."""
+    import cv2
+
+    from sequences.synthetic import make_sequence
+
+    (image,), (mask,) = make_sequence(count=1, seed=5)
+    frames, masks = [], []
+    for index in range(count):
+        shift = np.float32([[1, 0, 3 * index - 30], [0, 1, 2 * index - 20]])
+        size = (image.shape[1], image.shape[0])
+        frames.append(cv2.warpAffine(image, shift, size, borderMode=cv2.BORDER_REFLECT))
+        masks.append(cv2.warpAffine(mask.astype(np.uint8), shift, size, flags=cv2.INTER_NEAREST) > 0)
+    return frames, masks
+
+
+def test_propagated_masks_follow_the_lesion(api, user, polyp):
     import tempfile
     from pathlib import Path
 
     from sequences.services import import_sequence
-    from sequences.synthetic import make_sequence
     from tests.conftest import write_frames
 
-    images, truth = make_sequence(count=24, seed=5)  # smooth motion: a few pixels per frame
+    images, truth = camera_motion(20)
     with tempfile.TemporaryDirectory() as folder:
         sequence = import_sequence(source=write_frames(Path(folder), images), name="Smooth").sequence
     keyframe = save_mask(frame=sequence.frames.get(index=10), tag=polyp, color="#FF0000", mask=truth[10])
     assert post(api, {"mask_id": keyframe.id}).status_code == 202
     run_worker_until_idle()
     masks = {m.frame.index: read_mask(m.file.name) for m in Mask.objects.filter(source="propagated")}
-    assert set(masks) == set(range(24)) - {10}, "every other frame received a mask"
+    assert set(masks) == set(range(20)) - {10}, "every other frame received a mask"
     scores = [iou(mask, truth[index]) for index, mask in masks.items()]
-    assert np.mean(scores) > 0.8 and min(scores) > 0.5, scores
+    assert np.mean(scores) > 0.85 and min(scores) > 0.7, scores
 
 
 def test_bad_requests(api, sequence, synthetic, keyframe, polyp):
