@@ -91,6 +91,7 @@ def propagate(
     *,
     on_frame: Callable[[int, PropagatedMask], bool | None] | None = None,
     segmenter=None,
+    image_key: Callable[[int], str] | None = None,
     params: PropagationParams | None = None,
 ) -> dict[int, PropagatedMask]:
     """Propagate the keyframes' masks to every other frame of a sequence.
@@ -104,6 +105,8 @@ def propagate(
     (``result.mask`` is None where propagation stopped); returning False cancels, and the frames done so
     far are returned. Frames between two keyframes are final only after the second pass over them.
     ``segmenter``: optional :class:`~masks.segmentation.base.Segmenter` used to re-anchor each frame.
+    ``image_key(index)``: the key the segmenter caches a frame's work under (e.g. SAM's embedding); without
+    it the segmenter caches nothing, since indices alone do not identify frames across sequences.
 
     Returns {frame index: PropagatedMask} for the frames that received a mask.
     """
@@ -134,7 +137,7 @@ def propagate(
         if on_frame is not None and on_frame(index, result) is False:
             raise PropagationCancelled
 
-    with _Propagator(load, params, segmenter) as propagator:
+    with _Propagator(load, params, segmenter, image_key) as propagator:
         try:
             # Before the first keyframe: backwards from it alone.
             _emit_walk(propagator, keys[0], masks[keys[0]], range(keys[0] - 1, -1, -1), emit)
@@ -199,7 +202,10 @@ def _choose(
 class _Propagator:
     """One walk at a time from a keyframe; holds the flow estimators and the worker threads."""
 
-    def __init__(self, load: FrameLoader, params: PropagationParams, segmenter) -> None:
+    def __init__(
+        self, load: FrameLoader, params: PropagationParams, segmenter, image_key: Callable[[int], str] | None
+    ) -> None:
+        self.image_key = image_key
         self.load = load
         self.params = params
         self.segmenter = segmenter
@@ -286,7 +292,8 @@ class _Propagator:
         y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
         try:
             answer = self.segmenter.segment(
-                frame.rgb, [PromptPoint(float(x), float(y), True)], image_key=f"frame-{index}", prior=mask
+                frame.rgb, [PromptPoint(float(x), float(y), True)], prior=mask,
+                image_key=self.image_key(index) if self.image_key else None,
             )
         except Exception:  # a refinement only: propagation goes on without it
             return mask, prob

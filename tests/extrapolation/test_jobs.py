@@ -206,3 +206,25 @@ def test_accepted_propagated_masks_survive_a_new_run_as_keyframes(api, keyframe)
     assert Mask.objects.filter(pk=accepted.pk, source="propagated").exists()
     frames_with_masks = list(Mask.objects.values_list("frame__index", flat=True))
     assert len(frames_with_masks) == len(set(frames_with_masks)), "one mask per frame in the track"
+
+
+def test_sam_reanchors_only_frames_with_a_cached_embedding(api, sequence, keyframe, sam_settings, monkeypatch):
+    from masks.segmenters import active_segmenter
+    from sequences.selectors import frame_image_key, frame_rgb
+
+    sam, _ = active_segmenter()
+    cached = sequence.frames.get(index=3)
+    sam.compute_embedding(frame_rgb(cached), frame_image_key(cached))
+    calls = []
+    original = sam.segment
+
+    def spy(image, points, **kwargs):
+        calls.append(kwargs["image_key"])
+        return original(image, points, **kwargs)
+
+    monkeypatch.setattr(sam, "segment", spy)
+    post(api, {"mask_id": keyframe.id})
+    run_worker_until_idle()
+    assert ExtrapolationJob.objects.get().state == "succeeded"
+    assert calls == [frame_image_key(cached)]
+    assert sam.encoder_runs == 1  # nothing was encoded during the job
