@@ -1,4 +1,4 @@
-"""The CPU default segmenter: click regions grown geodesically over an edge-weighted frame.
+"""The CPU default segmenter: click regions grown geodesically, their outlines refined by colour.
 
 OpenCV and numpy only, no model. How a list of clicks becomes a mask:
 
@@ -7,18 +7,24 @@ OpenCV and numpy only, no model. How a list of clicks becomes a mask:
    endoscope's dark field-of-view border is found (certain background), and each pixel gets a travel
    cost ``1 + edge_weight × |∇Lab| / mean |∇Lab|``, so that paths crossing edges are long.
 2. Per click (cached): the geodesic distance from the click over that cost.
-3. The first '+' click takes the level set of its distance whose outer ring has the strongest mean
+3. The first '+' click proposes the level set of its distance whose outer ring has the strongest mean
    edge: the most salient closed contour around the click (polyps are compact blobs around it).
-4. Every later click corrects the previous mask around itself. Its reach is ``reach`` times its
-   geodesic distance to the part of the previous mask where it would be right (for a '+' click, the
-   mask; for a '-' click, the background): a click far inside a wrong area flips a large region, a
-   click next to the boundary a small one. Pixels geodesically closer to an earlier click of the other
-   sign are never flipped, so every earlier correction holds.
+4. Every later click proposes a correction of the previous mask around itself. Its reach is ``reach``
+   times its geodesic distance to the part of the previous mask where it would be right (for a '+'
+   click, the mask; for a '-' click, the background): a click far inside a wrong area flips a large
+   region, a click next to the boundary a small one. Pixels geodesically closer to an earlier click
+   of the other sign are not flipped.
+5. Each proposal is refined by colour: GrabCut (colour Gaussian mixtures of the object and its
+   surroundings, and a graph cut), run on a crop around the proposal, may move the outline only
+   within a narrow band (``band`` × √area) around it. The clicks, the dark border and the inner half
+   of the newest click's flipped region are hard constraints. A '+' click's result is added to the
+   previous mask and a '-' click's result taken from it, so a '+' click only adds and a '-' click
+   only removes.
 
-The masks are kept as a signed float score at the working size (> 0 object) and upsampled
-bilinearly, so boundaries are smooth at any frame size. The result holds every '+' point, no '-'
-point, and only the connected parts that hold a '+' point. Deterministic: the mask is a function of
-the frame and the ordered clicks; the caches only save work.
+The masks are kept as bool masks at the working size and upsampled smoothly (blurred, bilinear),
+so boundaries are smooth at any frame size. The result holds every '+' point, no '-' point, and only
+the connected parts that hold a '+' point. Deterministic: the mask is a function of the frame and the
+ordered clicks (GrabCut's k-means is seeded); the caches only save work.
 """
 
 from __future__ import annotations
@@ -75,8 +81,9 @@ class FrameFeatures:
     cost: np.ndarray
     fov: np.ndarray
     inner: np.ndarray
+    small: np.ndarray
     distances: OrderedDict = field(default_factory=OrderedDict)
-    scores: OrderedDict = field(default_factory=OrderedDict)
+    states: OrderedDict = field(default_factory=OrderedDict)
 
 
 def frame_features(image: np.ndarray, *, work_side: int, edge_weight: float) -> FrameFeatures:
@@ -102,7 +109,7 @@ def frame_features(image: np.ndarray, *, work_side: int, edge_weight: float) -> 
     edge = (gradient / max(mean, 1e-6)).astype(np.float32)
     cost = (1.0 + edge_weight * edge).astype(np.float32)
     cost[~fov] = _OUTSIDE_COST
-    return FrameFeatures(scale, (h, w), edge, cost, fov, inner)
+    return FrameFeatures(scale, (h, w), edge, cost, fov, inner, np.ascontiguousarray(small))
 
 
 def geodesic_distance(cost: np.ndarray, seed: Pixel, *, sweeps: int = 2) -> np.ndarray:
@@ -157,10 +164,13 @@ class OpenCVSegmenter:
     ``work_side``: long side of the working size in pixels (time grows with its square).
     ``edge_weight``: how much longer a step across an average edge is than a flat step.
     ``reach``: a correcting click flips up to this many times its distance to the previous mask.
+    ``band``: colour refinement moves the outline by up to this share of √(mask area) (≥ 2 pixels).
+    ``core``: the share of a click's reach whose flip colour refinement cannot undo.
+    ``refine_iterations``: GrabCut iterations per click (0: no colour refinement).
     ``cache_frames``: frames whose work is kept between calls (least recently used dropped first).
     """
 
-    name = "opencv-geodesic"
+    name = "opencv-geodesic-grabcut"
 
     def __init__(
         self,
@@ -168,12 +178,18 @@ class OpenCVSegmenter:
         work_side: int = 192,
         edge_weight: float = 3.0,
         reach: float = 1.75,
+        band: float = 0.05,
+        core: float = 0.5,
+        refine_iterations: int = 1,
         cache_frames: int = 32,
         cache_clicks: int = 64,
     ) -> None:
         self.work_side = work_side
         self.edge_weight = edge_weight
         self.reach = reach
+        self.band = band
+        self.core = core
+        self.refine_iterations = refine_iterations
         self._frames: OrderedDict[str, FrameFeatures] = OrderedDict()
         self._cache_frames = cache_frames
         self._cache_clicks = cache_clicks
@@ -190,7 +206,8 @@ class OpenCVSegmenter:
         """The mask that ``points`` (in click order) designate; see ``Segmenter.segment``.
 
         ``image``: uint8 RGB (H, W, 3). Returns a bool (H, W) mask, a confidence from the edge
-        strength along its outline, and the working-size float32 score (> 0 object) as ``logits``.
+        strength along its outline, and the working-size mask as a float32 score (+1 object, -1
+        background) as ``logits``.
         ``previous_logits`` and ``prior`` are not used. Without a '+' point the mask is empty.
         """
         if image.ndim != 3 or image.shape[2] != 3:
@@ -210,10 +227,12 @@ class OpenCVSegmenter:
         # '-' clicks before the first '+' have no mask to correct; they still hold as competitors
         first = next(i for i, (_, positive) in enumerate(clicks) if positive)
         clicks = clicks[first:] + clicks[:first]
-        score = self._score(frame, clicks)
-        mask = cv2.resize(score, (w, h), interpolation=cv2.INTER_LINEAR) > 0
+        state = self._state(frame, clicks)
+        soft = cv2.GaussianBlur(state.astype(np.float32), (0, 0), 0.7)
+        mask = cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
         mask = _enforce_clicks(mask, points)
-        return Segmentation(mask=mask, score=_outline_confidence(score > 0, frame), logits=score)
+        logits = np.where(state, 1.0, -1.0).astype(np.float32)
+        return Segmentation(mask=mask, score=_outline_confidence(state, frame), logits=logits)
 
     def _features(self, image: np.ndarray, key: str | None) -> FrameFeatures:
         cached = self._frames.get(key) if key is not None else None
@@ -230,31 +249,89 @@ class OpenCVSegmenter:
     def _distance(self, frame: FrameFeatures, seed: Pixel) -> np.ndarray:
         return _cached(frame.distances, seed, lambda: geodesic_distance(frame.cost, seed), self._cache_clicks)
 
-    def _score(self, frame: FrameFeatures, clicks: tuple[Click, ...]) -> np.ndarray:
-        """Float32 (h, w) score after ``clicks`` (the first one '+'); > 0 is object."""
-        cached = frame.scores.get(clicks)
+    def _first_region(self, frame: FrameFeatures, seed: Pixel) -> np.ndarray:
+        """Bool (h, w): the most salient region around the first '+' click at ``seed``."""
+        distance = self._distance(frame, seed)
+        level = salient_threshold(distance, frame.fov, frame.edge, frame.inner)
+        return (distance < level) & frame.fov
+
+    def _state(self, frame: FrameFeatures, clicks: tuple[Click, ...]) -> np.ndarray:
+        """Bool (h, w) mask after ``clicks``: the geodesic proposal refined by colour (GrabCut)."""
+        cached = frame.states.get(clicks)
         if cached is not None:
             return cached
         seed, positive = clicks[-1]
-        distance = self._distance(frame, seed)
-        others = [self._distance(frame, s) for s, p in clicks[:-1] if p != positive]
-        # pixels nearer (geodesically) to an earlier click of the other sign stay on its side
-        rival = np.min(others, axis=0) if others else np.full_like(distance, np.inf)
         if len(clicks) == 1:
-            level = salient_threshold(distance, frame.fov, frame.edge, frame.inner)
-            score = np.minimum(level - distance, rival - distance)
+            state = self._refine(frame, self._first_region(frame, seed), clicks)
         else:
-            previous = self._score(frame, clicks[:-1])
-            right_side = (previous > 0) if positive else (previous <= 0)
-            right_side &= frame.fov
+            previous = self._state(frame, clicks[:-1])
+            distance = self._distance(frame, seed)
+            others = [self._distance(frame, s) for s, p in clicks[:-1] if p != positive]
+            rival = np.min(others, axis=0) if others else np.full_like(distance, np.inf)
+            right_side = (previous if positive else ~previous) & frame.fov
             if right_side[seed] or not right_side.any():
                 reach = _MIN_REACH
             else:
                 reach = max(_MIN_REACH, self.reach * float(distance[right_side].min()))
-            flip = np.minimum(reach - distance, rival - distance)
-            score = np.maximum(previous, flip) if positive else np.minimum(previous, -flip)
-        score = np.where(frame.fov, score, -1.0).astype(np.float32)
-        return _cached(frame.scores, clicks, lambda: score, self._cache_clicks)
+            flip = (distance < reach) & (distance < rival) & frame.fov
+            # the core of the flipped region holds whatever the colours say
+            core = (distance < max(_MIN_REACH, self.core * reach)) & (distance < rival) & frame.fov
+            if positive:
+                proposal = previous | flip
+                state = previous | self._refine(frame, proposal, clicks, core) | core
+            else:
+                proposal = previous & ~flip
+                state = previous & self._refine(frame, proposal, clicks, core) & ~core
+        state = state & frame.fov
+        return _cached(frame.states, clicks, lambda: state, self._cache_clicks)
+
+    def _refine(
+        self, frame: FrameFeatures, proposal: np.ndarray, clicks: tuple[Click, ...], core: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``proposal`` (bool (h, w)) with its boundary moved by GrabCut within a band around it."""
+        area = int(proposal.sum())
+        if area < _MIN_AREA or self.refine_iterations <= 0:
+            return proposal
+        band = max(2, int(round(self.band * np.sqrt(area))))
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
+        m = proposal.astype(np.uint8)
+        sure_fg = cv2.erode(m, k) > 0
+        maybe = cv2.dilate(m, k) > 0
+        labels = np.full(proposal.shape, cv2.GC_BGD, np.uint8)
+        labels[maybe & ~proposal] = cv2.GC_PR_BGD
+        labels[proposal] = cv2.GC_PR_FGD
+        labels[sure_fg] = cv2.GC_FGD
+        labels[~frame.fov] = cv2.GC_BGD
+        for (r, c), positive in clicks:
+            cv2.circle(labels, (c, r), 1, cv2.GC_FGD if positive else cv2.GC_BGD, -1)
+        if core is not None:
+            labels[core] = cv2.GC_FGD if clicks[-1][1] else cv2.GC_BGD
+        # crop: the band and a ring of certain background twice its width around it (the local colours)
+        ys, xs = np.nonzero(maybe)
+        sh, sw = proposal.shape
+        y0, y1 = max(0, ys.min() - 2 * band), min(sh, ys.max() + 2 * band + 1)
+        x0, x1 = max(0, xs.min() - 2 * band), min(sw, xs.max() + 2 * band + 1)
+        crop = labels[y0:y1, x0:x1].copy()
+        fg = np.isin(crop, (cv2.GC_FGD, cv2.GC_PR_FGD)).sum()
+        if fg < 10 or crop.size - fg < 10:
+            return proposal
+        cv2.setRNGSeed(0)  # GrabCut's k-means starts from OpenCV's global random generator
+        bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+        try:
+            cv2.grabCut(
+                np.ascontiguousarray(frame.small[y0:y1, x0:x1]),
+                crop,
+                None,
+                bgd,
+                fgd,
+                self.refine_iterations,
+                cv2.GC_INIT_WITH_MASK,
+            )
+        except cv2.error:
+            return proposal
+        out = proposal.copy()
+        out[y0:y1, x0:x1] = (crop == cv2.GC_FGD) | (crop == cv2.GC_PR_FGD)
+        return out
 
     def clear_cache(self) -> None:
         """Forget every frame's cached work."""

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from masks.evaluation.clicks import first_click, run_click_protocol
+from masks.evaluation.clicks import first_click, next_click, run_click_protocol
 from masks.evaluation.dataset import load_dataset
 from masks.evaluation.metrics import jaccard
 from masks.segmentation.base import PromptPoint
@@ -199,3 +199,51 @@ def test_click_protocol_on_synthetic_frames_converges(tmp_path):
     assert summary["mIoU@1"] >= 0.8
     assert summary["mIoU@5"] >= summary["mIoU@1"]
     assert summary["NoC@85"] <= 3
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_colour_refinement_sharpens_the_outline(seed):
+    image, truth = synthetic_frame(seed=seed, blobs=((0.45, 0.5, 0.2, 0.16),))
+    points = [first_click(truth)]
+    refined = OpenCVSegmenter().segment(image, points).mask
+    geodesic_only = OpenCVSegmenter(refine_iterations=0).segment(image, points).mask
+    assert jaccard(refined, truth) > jaccard(geodesic_only, truth) + 0.01
+
+
+def test_each_click_only_adds_or_only_removes_along_the_protocol():
+    image, truth = synthetic_frame(blobs=((0.4, 0.35, 0.15, 0.12), (0.65, 0.7, 0.12, 0.1)), seed=5)
+    segmenter = OpenCVSegmenter()
+    points = [first_click(truth)]
+    before = segmenter.segment(image, points, image_key="f").mask
+    for _ in range(8):
+        click = next_click(before, truth)
+        if click is None:
+            break
+        points.append(click)
+        after = segmenter.segment(image, points, image_key="f").mask
+        if click.positive:
+            assert not (before & ~after).any()
+        else:
+            assert not (after & ~before).any()
+        for p in points:
+            assert after[round(p.y), round(p.x)] == p.positive
+        before = after
+
+
+def test_result_does_not_depend_on_opencv_random_state():
+    image, truth = synthetic_frame(seed=2)
+    h, w = truth.shape
+    points = [first_click(truth), PromptPoint(x=0.62 * w, y=0.5 * h, positive=False)]
+    cv2.setRNGSeed(1)
+    first = OpenCVSegmenter().segment(image, points).mask
+    cv2.setRNGSeed(12345)
+    cv2.kmeans(
+        np.random.default_rng(0).random((50, 3), np.float32),
+        3,
+        None,
+        (cv2.TERM_CRITERIA_MAX_ITER, 5, 0),
+        2,
+        cv2.KMEANS_PP_CENTERS,
+    )
+    second = OpenCVSegmenter().segment(image, points).mask
+    assert np.array_equal(first, second)
