@@ -41,6 +41,11 @@ class Frame(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     original_name = models.CharField(max_length=300, blank=True)
+    checksum = models.CharField(
+        max_length=16, blank=True,
+        help_text="SHA-1 of the stored image (first 16 hex digits): part of the keys of per-frame caches, "
+                  "so that a row id reused after a deletion never meets another image's cached work.",
+    )
 
     class Meta:
         ordering = ["sequence", "index"]

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from .models import Frame
 
 _DECODED_FRAMES = 16
-_cache: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -28,7 +28,7 @@ def frame_rgb(frame: Frame) -> np.ndarray:
 
     Each click of an annotator asks for the same frame again; decoding it once saves ~5–50 ms a click.
     """
-    key = (frame.id, frame.image.name)
+    key = frame_image_key(frame)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -46,8 +46,9 @@ def frame_rgb(frame: Frame) -> np.ndarray:
 
 
 def frame_image_key(frame: Frame) -> str:
-    """The key segmenters cache per-frame work under (frames never change after import)."""
-    return f"frame-{frame.id}"
+    """The key per-frame work is cached under (decoded pixels, SAM embeddings): the row and the content,
+    since a row id can be reused after a deletion (SQLite) while frames never change after import."""
+    return f"frame-{frame.id}-{frame.checksum or 'unknown'}"
 
 
 # A propagated mask below this confidence is flagged on the timeline and reviewed first.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ def _store_frame(sequence: Sequence, index: int, frame: SourceFrame, media_root:
     return Frame(
         sequence=sequence, index=index, image=image_name, thumbnail=thumb_name,
         width=width, height=height, original_name=frame.name[:300],
+        checksum=hashlib.sha1(frame.data).hexdigest()[:16],
     )
 
 

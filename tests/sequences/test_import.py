@@ -175,3 +175,19 @@ def test_import_sequence_command(tmp_path, media_root):
 def test_import_sequence_command_reports_errors(tmp_path):
     with pytest.raises(CommandError, match="no such file or folder"):
         call_command("import_sequence", str(tmp_path / "missing"))
+
+
+def test_cached_pixels_never_outlive_their_frame(tmp_path, django_capture_on_commit_callbacks):
+    """SQLite may give a new frame the id of a deleted one: caches are keyed by content too."""
+    from sequences.selectors import frame_rgb
+    from sequences.services import delete_sequence
+
+    first = import_sequence(source=write_frames(tmp_path / "a", [numbered_image(1)]), name="First").sequence
+    old = first.frames.get()
+    assert frame_rgb(old)[0, 0, 0] == 10
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_sequence(sequence=first)
+    second = import_sequence(source=write_frames(tmp_path / "b", [numbered_image(2)]), name="Second").sequence
+    new = second.frames.get()
+    assert frame_rgb(new)[0, 0, 0] == 20
+    assert new.checksum and new.checksum != old.checksum

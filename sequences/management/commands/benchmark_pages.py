@@ -8,6 +8,7 @@ page in a headless browser and steps through frames.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import statistics
@@ -195,8 +196,10 @@ def generate_sequence(name: str, count: int) -> Sequence:
             thumb_name = f"{sequence_dir(sequence.id)}/thumbs/{index:06d}.jpg"
             (media / image_name).write_bytes(encoded[index % DISTINCT_FRAMES])
             (media / thumb_name).write_bytes(thumbs[index % DISTINCT_FRAMES])
+            data = encoded[index % DISTINCT_FRAMES]
             rows.append(Frame(sequence=sequence, index=index, image=image_name, thumbnail=thumb_name,
-                              width=width, height=height, original_name=f"{index:06d}.jpg"))
+                              width=width, height=height, original_name=f"{index:06d}.jpg",
+                              checksum=hashlib.sha1(data).hexdigest()[:16]))
         Frame.objects.bulk_create(rows, batch_size=1000)
         frames = list(sequence.frames.order_by("index"))
         track = Track.objects.create(sequence=sequence, tag=polyp, color=polyp.color)
