@@ -24,7 +24,7 @@ from masks.evaluation.metrics import boundary_f, dice, jaccard
 
 from .propagation import PropagatedMask, propagate
 
-METHOD = "DIS flow from previous frame + keyframe, evidence-weighted (FB check, colour), stop rule"
+METHOD = "half-resolution DIS flow from previous frame + keyframe, evidence-weighted (FB check, colour), stop rule"
 
 
 def keyframe_indices(count: int, start: str) -> list[int]:

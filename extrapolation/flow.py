@@ -83,14 +83,30 @@ class FlowEstimator:
     """OpenCV's DIS optical flow (medium preset), one instance per caller thread.
 
     DIS keeps internal buffers, so an estimator must not be used by two threads at once.
+    ``scale``: the flow is computed on frames resized by this factor and scaled back. DIS's cost follows
+    the pixel count, and endoscopic frames are smooth: on the dev set, half resolution keeps J at 0.366
+    (0.374 at full) and propagates about twice as fast (12.5 against 7.4 frames/s on 2 cores), while the
+    fast preset at full resolution loses far more (J 0.304). Frames whose short side would fall under
+    ``MIN_FLOW_SIDE`` pixels keep their full resolution.
     """
 
-    def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> None:
+    MIN_FLOW_SIDE = 96
+
+    def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, scale: float = 0.5) -> None:
         self._dis = cv2.DISOpticalFlow_create(preset)
+        self.scale = scale
 
     def backward(self, target: PreparedFrame, source: PreparedFrame) -> np.ndarray:
         """float32 (H, W, 2): for each target pixel, the offset to where it is in ``source``."""
-        return self._dis.calc(target.flow_image, source.flow_image, None)
+        h, w = target.flow_image.shape[:2]
+        if self.scale >= 1 or min(h, w) * self.scale < self.MIN_FLOW_SIDE:
+            return self._dis.calc(target.flow_image, source.flow_image, None)
+        small = [
+            cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA)
+            for image in (target.flow_image, source.flow_image)
+        ]
+        flow = self._dis.calc(small[0], small[1], None)
+        return cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) / self.scale
 
 
 def warp(values: np.ndarray, flow: np.ndarray) -> np.ndarray:
