@@ -11,11 +11,12 @@ class ExportForm(forms.Form):
         help_text="Whole sequences go to one side of the split: frames of one procedure never on two sides.",
     )
     tags = forms.ModelMultipleChoiceField(
-        queryset=Tag.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple,
-        help_text="Each tag becomes a class (an output channel of a network trained on the export).",
+        queryset=Tag.objects.filter(masks__isnull=False).distinct(), widget=forms.CheckboxSelectMultiple,
+        help_text="Tags that have masks. Each becomes a class (an output channel of a network trained on it).",
     )
     include_propagated = forms.BooleanField(
-        required=False, label="Include propagated masks", help_text="Unticked: only masks made by hand.",
+        required=False, label="Include unreviewed propagated masks",
+        help_text="Unticked: masks made by hand and propagated masks someone reviewed.",
     )
     train_fraction = forms.FloatField(min_value=0, max_value=1, initial=0.7)
     val_fraction = forms.FloatField(min_value=0, max_value=1, initial=0.15)

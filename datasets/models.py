@@ -56,7 +56,8 @@ class DatasetExport(JobRecord):
     sequences = models.ManyToManyField("sequences.Sequence", related_name="dataset_exports")
     tags = models.ManyToManyField("tags.Tag", related_name="dataset_exports")
     include_propagated = models.BooleanField(
-        default=False, help_text="Also export propagated masks; otherwise only masks made by hand."
+        default=False,
+        help_text="Also export unreviewed propagated masks; otherwise only masks made by hand or reviewed.",
     )
     train_fraction = models.FloatField(default=0.7)
     val_fraction = models.FloatField(default=0.15)

@@ -24,11 +24,12 @@ import cv2
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from natsort import natsorted
 
 from annotator.errors import InvalidInput
+from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask
 from masks.services import delete_masks, save_mask, validate_color
@@ -299,8 +300,8 @@ def create_export(
         raise InvalidInput(f"At most {formats.MAX_CLASSES} tags fit a uint8 label map.")
     validate_fractions(*fractions)
     masks = Mask.objects.filter(frame__sequence__in=sequences, tag__in=tags)
-    if not (masks if include_propagated else masks.filter(source=Mask.Source.MANUAL)).exists():
-        kind = "" if include_propagated else " made by hand"
+    if not (masks if include_propagated else trusted(masks)).exists():
+        kind = "" if include_propagated else " made by hand or reviewed"
         raise InvalidInput(f"No mask{kind} of the chosen tags on the chosen sequences: nothing to export.")
     split = split_by_sequence([s.id for s in sequences], fractions=fractions, seed=seed)
     with transaction.atomic():
@@ -403,12 +404,15 @@ def export_classes(export: DatasetExport) -> list[formats.ExportClass]:
     ]
 
 
+def trusted(masks):
+    """Of ``masks``, those a person made or accepted: manual masks and reviewed propagated ones."""
+    return masks.filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
+
+
 def export_masks(export: DatasetExport):
-    """The masks an export takes: of its tags, on its sequences; propagated ones only if asked."""
+    """The masks an export takes: of its tags, on its sequences; unreviewed propagated ones only if asked."""
     masks = Mask.objects.filter(frame__sequence__in=export.sequences.all(), tag__in=export.tags.all())
-    if not export.include_propagated:
-        masks = masks.filter(source=Mask.Source.MANUAL)
-    return masks
+    return masks if export.include_propagated else trusted(masks)
 
 
 def write_export(export: DatasetExport, path: Path) -> dict:
@@ -479,7 +483,7 @@ def write_export(export: DatasetExport, path: Path) -> dict:
         archive.writestr("classes.json", json.dumps(formats.class_table(classes), indent=1))
         archive.writestr("classes.csv", formats.class_table_csv(classes))
         archive.writestr("manifest.json", json.dumps(
-            _manifest(export, classes, sequences, side_of, per_sequence, counts, info), indent=1
+            _manifest(export, classes, sequences, side_of, per_sequence, counts, info, frames.values()), indent=1
         ))
     return counts
 
@@ -490,12 +494,33 @@ def _report_progress(export: DatasetExport, done: int) -> None:
         raise ExportCancelled()
 
 
-def _manifest(export, classes, sequences, side_of, per_sequence, counts, info) -> dict:
+def frame_findings(frames: Iterable[Frame]) -> tuple[list[dict], list[str]]:
+    """The frame-level findings holding on ``frames``: one entry per frame and tag
+    ({"frame_id", "sequence_id", "frame_index", "tag_id", "tag"}), and the finding tags' names in
+    taxonomy order."""
+    by_sequence: dict[int, list[Frame]] = {}
+    for frame in frames:
+        by_sequence.setdefault(frame.sequence_id, []).append(frame)
+    entries, tags = [], {}
+    ranges = FrameFinding.objects.filter(sequence_id__in=by_sequence).select_related("tag")
+    for finding in ranges.order_by("sequence_id", "first_index", "tag__order", "id"):
+        tags[finding.tag_id] = finding.tag
+        for frame in by_sequence[finding.sequence_id]:
+            if finding.first_index <= frame.index <= finding.last_index:
+                entries.append({"frame_id": frame.id, "sequence_id": frame.sequence_id, "frame_index": frame.index,
+                                "tag_id": finding.tag_id, "tag": finding.tag.name})
+    unique = {(e["frame_id"], e["tag_id"]): e for e in entries}  # overlapping ranges of one tag count once
+    names = [t.name for t in sorted(tags.values(), key=lambda t: (t.order, t.kind, t.name))]
+    return sorted(unique.values(), key=lambda e: (e["sequence_id"], e["frame_index"], e["tag"])), names
+
+
+def _manifest(export, classes, sequences, side_of, per_sequence, counts, info, frames) -> dict:
+    findings, finding_names = frame_findings(frames)
     return {
         "format": EXPORT_FORMAT,
         "export": {"id": export.id, "name": export.name, "created_at": info["date_created"],
                    "created_by": export.created_by.username if export.created_by else None},
-        "masks": "manual and propagated" if export.include_propagated else "manual only",
+        "masks": "manual and propagated" if export.include_propagated else "manual and reviewed propagated",
         "include_propagated": export.include_propagated,
         "frames": "frames with at least one exported mask; on them, a tag without a mask is absent",
         "label_maps": "uint8 PNG, 0 background, else the class index; where tags overlap the higher index wins",
@@ -513,11 +538,10 @@ def _manifest(export, classes, sequences, side_of, per_sequence, counts, info) -
             for s in sorted(sequences.values(), key=lambda s: s.id)
         ],
         "counts": counts,
-        # Frame-level findings (a FrameFinding model) do not exist yet: the list is here so that readers,
-        # the trainer's classification head among them, need no change once they do. Each entry will be
-        # {"frame_id", "sequence_id", "frame_index", "tag_id", "tag"}.
-        "frame_findings": [],
-        "finding_names": [],
+        # Frame-level findings (findings.FrameFinding, ranges of frame indices) on the exported frames, one
+        # entry per frame and tag; a frame-level classifier (the trainer's optional head) learns from these.
+        "frame_findings": findings,
+        "finding_names": finding_names,
     }
 
 

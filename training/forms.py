@@ -17,11 +17,11 @@ class TrainingForm(forms.Form):
         min_value=0.1, max_value=24 * 60, initial=20, required=False,
         help_text="Time budget: training stops at the epochs or the minutes, whichever comes first.",
     )
-    input_size = forms.ChoiceField(choices=[(k, k.replace("x", " × ")) for k in INPUT_SIZES], initial="144x192",
+    input_size = forms.ChoiceField(choices=[(k, k.replace("x", " × ")) for k in INPUT_SIZES], initial="96x128",
                                    help_text="H × W frames are resized to; smaller trains faster.")
     findings_head = forms.BooleanField(
         required=False, label="Classification head for frame-level findings",
-        help_text="Only used when the export has frame-level findings (none exist yet).",
+        help_text="Only used when the export has frame-level findings.",
     )
     init_model = forms.ModelChoiceField(
         queryset=TrainedModel.objects.all(), required=False, label="Start from model",

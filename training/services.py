@@ -27,17 +27,18 @@ from datasets.services import claim, export_path
 from .data import ExportFormatError, load_export
 from .inference import Segmenter
 from .models import TrainedModel, TrainingRun
-from .trainer import EpochMetrics, TrainConfig, evaluate, train
+from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, evaluate, train
 
 logger = logging.getLogger(__name__)
 
-INPUT_SIZES = {"144x192": (144, 192), "192x256": (192, 256), "288x384": (288, 384)}
+INPUT_SIZES = {"96x128": (96, 128), "144x192": (144, 192), "192x256": (192, 256), "288x384": (288, 384)}
 
 
 def train_config(
-    *, epochs: int = 300, minutes: float | None = None, input_size: tuple[int, int] = (144, 192),
-    batch_size: int = 8, learning_rate: float = 3e-3, findings_head: bool = False, seed: int = 0,
-    init: str | None = None, threads: int = 0, device: str = "",
+    *, epochs: int = 300, minutes: float | None = None, input_size: tuple[int, int] = TrainConfig.input_size,
+    batch_size: int = TrainConfig.batch_size, learning_rate: float = TrainConfig.learning_rate,
+    findings_head: bool = False, seed: int = 0, init: str | None = None, threads: int = 0, device: str = "",
+    augment: str = TrainConfig.augment, widths: tuple[int, ...] = TrainConfig.widths,
 ) -> TrainConfig:
     """A checked trainer configuration (InvalidInput names what is wrong)."""
     if epochs < 1:
@@ -51,12 +52,16 @@ def train_config(
     height, width = input_size
     if height < 32 or width < 32 or height % 16 or width % 16:
         raise InvalidInput(f"Input size {height}×{width}: both sides must be multiples of 16, at least 32.")
+    if augment not in AUGMENTATIONS:
+        raise InvalidInput(f"Augmentation {augment!r}: choose one of {', '.join(AUGMENTATIONS)}.")
+    if len(widths) != 5 or any(w < 4 for w in widths):
+        raise InvalidInput(f"Widths {list(widths)}: five channel counts, each at least 4.")
     if init and not Path(init).is_file():
         raise InvalidInput(f"Initial weights {init} do not exist.")
     return TrainConfig(
         epochs=epochs, minutes=minutes, input_size=(height, width), batch_size=batch_size,
         learning_rate=learning_rate, findings_head=findings_head, seed=seed, init=init, threads=threads,
-        device=device,
+        device=device, augment=augment, widths=tuple(widths),
     )
 
 
@@ -99,7 +104,7 @@ def _zip_of(run: TrainingRun) -> Path:
 
 def _config_of(run: TrainingRun) -> TrainConfig:
     data = dict(run.config)
-    data["input_size"] = tuple(data.get("input_size", (144, 192)))
+    data["input_size"] = tuple(data.get("input_size", TrainConfig.input_size))
     data["widths"] = tuple(data.get("widths", TrainConfig.widths))
     return TrainConfig(**data)
 

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('name', models.CharField(max_length=200)),
-                ('include_propagated', models.BooleanField(default=False, help_text='Also export propagated masks; otherwise only masks made by hand.')),
+                ('include_propagated', models.BooleanField(default=False, help_text='Also export unreviewed propagated masks; otherwise only masks made by hand or reviewed.')),
                 ('train_fraction', models.FloatField(default=0.7)),
                 ('val_fraction', models.FloatField(default=0.15)),
                 ('test_fraction', models.FloatField(default=0.15)),

@@ -3,8 +3,6 @@ frame findings on the timeline, keyboard shortcuts and their help, zoom and pan,
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from playwright.sync_api import expect
@@ -15,11 +13,10 @@ from masks.services import save_mask
 from masks.storage import absolute, read_mask
 from sequences.models import Sequence
 from tags.models import Tag
-from tests.browser.conftest import ARTIFACTS, log_in
+from tests.browser.conftest import log_in
 from tests.browser.test_annotate_page import click_image, deepest_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DOCS = ARTIFACTS.parent / "docs"
 
 
 def square(top: int, left: int, size: int) -> np.ndarray:
@@ -145,9 +142,7 @@ def test_review_propagated_masks(page, live_server, user, reviewed_sequence, scr
     expect(page.locator("#frame-label")).to_have_text("2 / 6")
     page.set_viewport_size({"width": 1440, "height": 900})
     page.wait_for_timeout(200)
-    screenshot("annotate-review")
-    DOCS.mkdir(exist_ok=True)
-    shutil.copy(ARTIFACTS / "annotate-review.png", DOCS / "annotate.png")
+    screenshot("annotate-review")  # the README's picture (docs/annotate.png) is copied from this artefact
 
     # Deleting by keyboard asks first.
     page.click(".mask-row .info")

@@ -14,8 +14,11 @@ from pycocotools.coco import COCO
 from annotator.errors import InvalidInput
 from datasets.models import DatasetExport
 from datasets.services import cancel, create_export, export_path, run_export
+from findings.services import create_finding
 from masks.models import Mask
+from masks.services import accept_mask
 from masks.storage import absolute, read_mask
+from tags.models import Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +53,7 @@ def test_zip_layout_manifest_and_split_by_sequence(annotated, polyp, ulcer):
                        for image in coco["images"])
         assert manifest["split"]["by"] == "sequence" and manifest["split"]["seed"] == 3
         assert manifest["counts"] == export.counts and manifest["frame_findings"] == []
-        assert manifest["masks"] == "manual only"
+        assert manifest["masks"] == "manual and reviewed propagated"
         assert [c["name"] for c in manifest["classes"]] == ["background", "Polyp", "Ulcer"]
         assert archive.read("classes.csv").decode().splitlines()[:2] == ["index,name,kind,color,tag_id",
                                                                          "0,background,,#000000,"]
@@ -102,16 +105,41 @@ def test_label_maps_hold_class_indices_and_the_higher_class_wins(annotated, poly
     assert np.all(labels[polyp_mask & ~ulcer_pixels] == 1) and np.all(labels[~polyp_mask] == 0)
 
 
-def test_manual_only_versus_including_propagated(annotated, polyp):
+def annotations(export: DatasetExport) -> list[dict]:
+    with open_zip(export) as archive:
+        return [a for s in ("train", "val", "test")
+                for a in json.loads(archive.read(f"annotations/instances_{s}.json"))["annotations"]]
+
+
+def test_manual_and_reviewed_only_versus_including_propagated(annotated, polyp, user):
     manual = make_export(annotated, [polyp])
     everything = make_export(annotated, [polyp], include_propagated=True)
     manual_polyps = Mask.objects.filter(source="manual", tag=polyp).count()
     assert sum(c["masks"] for c in manual.counts.values()) == manual_polyps == 15
     assert sum(c["masks"] for c in everything.counts.values()) == 20
-    with open_zip(manual) as archive:
-        sources = {a["source"] for s in ("train", "val", "test")
-                   for a in json.loads(archive.read(f"annotations/instances_{s}.json"))["annotations"]}
-    assert sources == {"manual"}
+    assert {a["source"] for a in annotations(manual)} == {"manual"}
+    # A propagated mask someone accepted counts as trusted: it is exported without --include-propagated.
+    accepted = accept_mask(mask=Mask.objects.filter(source="propagated").first(), user=user)
+    reviewed = make_export(annotated, [polyp])
+    assert sum(c["masks"] for c in reviewed.counts.values()) == 16
+    assert [a["id"] for a in annotations(reviewed) if a["source"] == "propagated"] == [accepted.id]
+
+
+def test_frame_findings_of_the_exported_frames_are_in_the_manifest(annotated, polyp, user):
+    blur, bubbles = Tag.objects.get(name="Blur"), Tag.objects.get(name="Bubbles")
+    first, second = annotated[0], annotated[1]
+    create_finding(sequence=first, tag=blur, first_index=1, last_index=3)  # frame 3 holds only a propagated mask
+    create_finding(sequence=first, tag=blur, first_index=2)  # overlapping ranges of one tag count once
+    create_finding(sequence=second, tag=bubbles, first_index=0)
+    export = make_export(annotated, [polyp])
+    with open_zip(export) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["finding_names"] == sorted(["Blur", "Bubbles"], key=lambda n: Tag.objects.get(name=n).order)
+    found = [(e["sequence_id"], e["frame_index"], e["tag"]) for e in manifest["frame_findings"]]
+    assert found == [(first.id, 1, "Blur"), (first.id, 2, "Blur"), (second.id, 0, "Bubbles")]
+    frame = first.frames.get(index=1)
+    assert {"frame_id": frame.id, "sequence_id": first.id, "frame_index": 1, "tag_id": blur.id,
+            "tag": "Blur"} in manifest["frame_findings"]
 
 
 def test_bad_requests_are_refused_before_anything_is_written(annotated, polyp, ulcer):
@@ -121,7 +149,7 @@ def test_bad_requests_are_refused_before_anything_is_written(annotated, polyp, u
         create_export(name="x", sequences=annotated, tags=[], enqueue=False)
     with pytest.raises(InvalidInput, match="needs a name"):
         create_export(name=" ", sequences=annotated, tags=[polyp], enqueue=False)
-    with pytest.raises(InvalidInput, match="No mask made by hand of the chosen tags"):
+    with pytest.raises(InvalidInput, match="No mask made by hand or reviewed of the chosen tags"):
         create_export(name="x", sequences=annotated[1:], tags=[ulcer], enqueue=False)
     assert not DatasetExport.objects.exists()
 

@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from annotator.errors import InvalidInput
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, run_export
+from findings.services import create_finding
 from masks.storage import absolute
 from tags.models import Tag
 from tests.datasets.factories import annotated_sequence
@@ -115,5 +116,24 @@ def test_findings_head_is_off_without_findings(export):
     assert TrainedModel.objects.get().finding_names == []
 
 
-def test_polyp_tag_exists(db):
-    assert Tag.objects.filter(name="Polyp").exists()
+def test_findings_head_learns_from_the_exports_frame_findings(polyp, user):
+    sequences = [annotated_sequence(f"f{i}", seed=60 + i, count=4, tag=polyp)[0] for i in range(2)]
+    blur = Tag.objects.get(name="Blur")
+    create_finding(sequence=sequences[0], tag=blur, first_index=0, last_index=1)
+    export = create_export(name="findings", sequences=sequences, tags=[polyp], fractions=(0.5, 0.5, 0.0),
+                           seed=0, enqueue=False)
+    run_export(export.id)
+    export.refresh_from_db()
+    data = load_export(export_path(export.file.name))
+    assert data.finding_names == ["Blur"]
+    labelled: dict[str, list[float]] = {}
+    for samples in data.splits.values():
+        for sample in samples:
+            labelled.setdefault(sample.group, []).append(float(sample.findings[0]))
+    assert labelled[str(sequences[0].id)] == [1.0, 1.0, 0.0, 0.0] and labelled[str(sequences[1].id)] == [0.0] * 4
+    run = start_training(name="f", config=tiny_config(epochs=1, findings_head=True), export=export, enqueue=False)
+    assert run_training(run.id) == "succeeded"
+    model = TrainedModel.objects.get()
+    assert model.finding_names == ["Blur"]
+    prediction = Segmenter(absolute(model.checkpoint.name)).predict(data.splits["train"][0].image)
+    assert set(prediction.findings) == {"Blur"} and 0 <= prediction.findings["Blur"] <= 1

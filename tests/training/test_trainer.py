@@ -75,11 +75,12 @@ def test_initial_weights_are_loaded_where_shapes_match(short_run, lesion_data, t
         for samples in lesion_data
     )
     config = TrainConfig(epochs=1, batch_size=4, input_size=(64, 96), threads=1, init=str(tmp_path / "start.pt"),
-                         learning_rate=1e-6)
+                         learning_rate=1e-6, widths=(8, 16, 24, 32, 48))
     result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp", "Other"],
                    config=config)
     assert any("tensors loaded" in note for note in result.notes)
-    assert any("head." in note for note in result.notes)  # two output channels now: the head stays random
+    # Two output channels now: only the 1×1 head keeps its random weights.
+    assert any(note.startswith("kept random") and "head.bias, head.weight" in note for note in result.notes)
     assert result.initial_val_dice is not None
     with pytest.raises(ValueError, match="for 3 classes"):
         train(train_samples=train_samples, val_samples=[], class_names=["a", "b", "c"], config=config)

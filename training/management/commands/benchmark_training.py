@@ -26,10 +26,10 @@ from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, import_dataset, run_export
 from training.data import load_export
 from training.inference import Segmenter
-from training.management.commands.train_model import parse_size
+from training.management.commands.train_model import parse_size, parse_widths
 from training.models import TrainedModel, TrainingRun
 from training.services import run_training, start_training, train_config
-from training.trainer import EpochMetrics
+from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig
 
 
 class Command(BaseCommand):
@@ -45,7 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--tag", default="Polyp")
         parser.add_argument("--split", type=float, nargs=3, default=(0.7, 0.15, 0.15), metavar=("TRAIN", "VAL", "TEST"))
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--input-size", default="144x192")
+        parser.add_argument("--input-size", default="96x128")
+        parser.add_argument("--augment", choices=AUGMENTATIONS, default=TrainConfig.augment)
+        parser.add_argument("--widths", default=",".join(str(w) for w in TrainConfig.widths))
         parser.add_argument("--threads", type=int, default=0,
                             help="Torch threads (default 0: 2, or 1 when the machine is busy).")
         parser.add_argument("--json", dest="json_out", help="Also write the figures as JSON here.")
@@ -71,7 +73,8 @@ class Command(BaseCommand):
             command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "benchmark_training", str(dataset),
                        "--in-place", "--json", str(out), "--minutes", str(o["minutes"]), "--epochs", str(o["epochs"]),
                        "--tag", o["tag"], "--seed", str(o["seed"]), "--input-size", o["input_size"],
-                       "--threads", str(o["threads"]), "--split", *(str(f) for f in o["split"])]
+                       "--threads", str(o["threads"]), "--augment", o["augment"], "--widths", o["widths"],
+                       "--split", *(str(f) for f in o["split"])]
             subprocess.run([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "migrate", "--no-input",
                             "-v", "0"], env=env, check=True)
             result = subprocess.run(command, env=env)
@@ -104,7 +107,8 @@ class Command(BaseCommand):
         self.stdout.write(f"exported in {export_seconds:.0f} s; split by sequence: {split}")
 
         config = train_config(epochs=o["epochs"], minutes=o["minutes"], input_size=parse_size(o["input_size"]),
-                              threads=o["threads"], seed=o["seed"])
+                              threads=o["threads"], seed=o["seed"], augment=o["augment"],
+                              widths=parse_widths(o["widths"]))
         run = start_training(name=f"benchmark {dataset.name}", config=config, export=export, enqueue=False)
 
         def report(m: EpochMetrics) -> None:
@@ -126,7 +130,8 @@ class Command(BaseCommand):
             "dataset": str(dataset),
             "sequences": len(imported.sequences), "masks": masks,
             "split": split, "counts": export.counts,
-            "input_size": list(config.input_size), "minutes_budget": o["minutes"],
+            "input_size": list(config.input_size), "minutes_budget": o["minutes"], "widths": list(config.widths),
+            "augment": config.augment, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
             "train_minutes": round(metrics["train_seconds"] / 60, 2),
             "train_and_score_minutes": round(train_seconds / 60, 2),
             "epochs": metrics["epochs"], "best_epoch": metrics["best_epoch"],

@@ -6,7 +6,7 @@ from annotator.errors import InvalidInput
 from datasets.models import DatasetExport
 from training.models import TrainedModel, TrainingRun
 from training.services import run_training, start_training, train_config
-from training.trainer import EpochMetrics
+from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -15,6 +15,13 @@ def parse_size(text: str) -> tuple[int, int]:
     except ValueError as exc:
         raise CommandError(f"--input-size {text!r}: write HxW, e.g. 144x192.") from exc
     return height, width
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError as exc:
+        raise CommandError(f"--widths {text!r}: write five integers, e.g. 8,16,24,32,48.") from exc
 
 
 class Command(BaseCommand):
@@ -30,9 +37,12 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="")
         parser.add_argument("--epochs", type=int, default=300)
         parser.add_argument("--minutes", type=float, help="Time budget (stops at epochs or minutes, the first).")
-        parser.add_argument("--input-size", default="144x192", help="HxW frames are resized to (multiples of 16).")
-        parser.add_argument("--batch-size", type=int, default=8)
-        parser.add_argument("--lr", type=float, default=3e-3)
+        parser.add_argument("--input-size", default="96x128", help="HxW frames are resized to (multiples of 16).")
+        parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+        parser.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
+        parser.add_argument("--augment", choices=AUGMENTATIONS, default=TrainConfig.augment)
+        parser.add_argument("--widths", default=",".join(str(w) for w in TrainConfig.widths),
+                            help="Five channel counts of the network's stages, e.g. 16,32,48,64,96.")
         parser.add_argument("--findings-head", action="store_true",
                             help="Classification head for frame-level findings (only if the export has some).")
         parser.add_argument("--init", help="A checkpoint (or state_dict) to start from; matching weights are loaded.")
@@ -51,7 +61,8 @@ class Command(BaseCommand):
             config = train_config(
                 epochs=o["epochs"], minutes=o["minutes"], input_size=parse_size(o["input_size"]),
                 batch_size=o["batch_size"], learning_rate=o["lr"], findings_head=o["findings_head"], seed=o["seed"],
-                init=o["init"], threads=o["threads"], device=o["device"],
+                init=o["init"], threads=o["threads"], device=o["device"], augment=o["augment"],
+                widths=parse_widths(o["widths"]),
             )
             run = start_training(name=o["name"], config=config, export=export,
                                  export_zip=Path(o["export_zip"]).expanduser() if o["export_zip"] else None,
