@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from tags.models import Procedure
 
@@ -38,4 +39,10 @@ class ImportSequenceForm(forms.Form):
         if any(f.size == 0 for f in files):
             empty = ", ".join(f.name for f in files if f.size == 0)
             raise forms.ValidationError(f"Empty file: {empty}.")
+        total = sum(f.size for f in files)
+        if total > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The upload is {total / 1024**2:.0f} MB; at most {settings.MAX_UPLOAD_BYTES / 1024**2:.0f} MB "
+                "are accepted here (MAX_UPLOAD_BYTES). Import larger procedures with manage.py import_sequence."
+            )
         return files

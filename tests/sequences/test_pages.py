@@ -87,3 +87,11 @@ def test_annotation_page_reports_a_misconfigured_sam(client, user, sequence, set
     page = client.get(f"/sequences/{sequence.id}/annotate/").content.decode()
     assert "SAM is configured but cannot be used" in page and "missing.pth" in page
     assert "Segmenter: opencv" in page
+
+
+def test_upload_larger_than_the_limit_is_refused(client, user, settings):
+    settings.MAX_UPLOAD_BYTES = 100
+    client.force_login(user)
+    response = client.post("/sequences/import/", form([png_upload("big.png")]))
+    assert "at most 0 MB are accepted here (MAX_UPLOAD_BYTES)" in response.content.decode()
+    assert not Sequence.objects.exists()
