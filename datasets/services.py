@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -29,6 +28,7 @@ from django.utils import timezone
 from natsort import natsorted
 
 from annotator.errors import InvalidInput
+from annotator.jobs import worker_name
 from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask
@@ -322,9 +322,6 @@ def _enqueue(export: DatasetExport, task) -> None:
     result = task.enqueue(export.id)
     DatasetExport.objects.filter(pk=export.pk).update(task_id=str(result.id))
 
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def claim(model: type[JobRecord], pk) -> bool:

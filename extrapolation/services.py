@@ -9,8 +9,6 @@ honours cancellation.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from datetime import timedelta
 
 import numpy as np
@@ -20,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
+from annotator.jobs import worker_name
 from masks import storage
 from masks.models import Mask, Track
 from masks.segmentation.base import SegmenterError
@@ -116,9 +115,6 @@ def fail_stale_jobs(*, stale_after: float | None = None) -> int:
             remove_orphan_files(sequence_id=job.sequence_id, older_than=seconds)
     return len(stale)
 
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def run_job(job_id: str) -> str:
