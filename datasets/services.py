@@ -402,7 +402,8 @@ def export_classes(export: DatasetExport) -> list[formats.ExportClass]:
 
 
 def trusted(masks):
-    """Of ``masks``, those a person made or accepted: manual masks and reviewed propagated ones."""
+    """Of ``masks``, those a person made or accepted: manual masks and reviewed proposals (propagated masks
+    and a model's pre-annotations alike; an unreviewed proposal is never trusted)."""
     return masks.filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
 
 

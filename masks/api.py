@@ -197,7 +197,7 @@ def mask_pixels(request: HttpRequest, mask_id: int):
 
 @json_view(("POST",))
 def mask_review(request: HttpRequest, mask_id: int):
-    """Review a propagated mask: ``{"decision": "accept"}`` marks it reviewed (answers the mask),
+    """Review a proposal (propagated or a model's): ``{"decision": "accept"}`` marks it reviewed (answers the mask),
     ``{"decision": "reject"}`` deletes it with its file (answers ``{"deleted": 1}``)."""
     mask = get_or_404(Mask, mask_id)
     decision = field(read_json(request), "decision", str)

@@ -27,6 +27,10 @@ class Mask(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", "Made by hand"
         PROPAGATED = "propagated", "Propagated"
+        MODEL = "model", "Model proposal"
+
+    # Masks a machine proposed: unreviewed until someone accepts them; a reviewer accepts, edits or rejects them.
+    PROPOSALS = (Source.PROPAGATED, Source.MODEL)
 
     frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="masks")
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="masks")
@@ -45,10 +49,13 @@ class Mask(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="propagations",
         help_text="For a propagated mask: the manual mask it was propagated from.",
     )
-    confidence = models.FloatField(null=True, blank=True, help_text="Propagation's confidence in [0, 1].")
+    confidence = models.FloatField(
+        null=True, blank=True,
+        help_text="A proposal's confidence in [0, 1] (propagation's, or a model's mean probability).",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="Who accepted the mask (a propagated mask is unreviewed until someone accepts it).",
+        help_text="Who accepted the mask (a proposal, propagated or a model's, is unreviewed until accepted).",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -60,6 +67,10 @@ class Mask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} on {self.frame}"
+
+    @property
+    def is_proposal(self) -> bool:
+        return self.source in self.PROPOSALS
 
     @property
     def is_reviewed(self) -> bool:

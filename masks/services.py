@@ -135,9 +135,9 @@ def replace_mask_pixels(*, mask: Mask, pixels: np.ndarray, user=None) -> Mask:
 
     The new PNG is written under a new name, the row (file, area, bbox) updated in one transaction, and the
     old file deleted once that commits; on any failure the new file goes and the old mask stays whole.
-    An edited propagated mask becomes a mask made by hand: it stays in its track as one of its keyframes
-    (a next extrapolation of the track propagates from it). An edit is a human's check, so it counts as
-    reviewed. The prompt points are kept: they record how the mask was started.
+    An edited proposal (propagated or a model's) becomes a mask made by hand: a propagated one stays in its
+    track as one of its keyframes (a next extrapolation of the track propagates from it). An edit is a human's
+    check, so it counts as reviewed. The prompt points are kept: they record how the mask was started.
     """
     frame = mask.frame
     if pixels.shape != (frame.height, frame.width):
@@ -154,7 +154,7 @@ def replace_mask_pixels(*, mask: Mask, pixels: np.ndarray, user=None) -> Mask:
             current.file = name
             current.area = int(pixels.sum())
             current.bbox_x, current.bbox_y, current.bbox_width, current.bbox_height = x, y, w, h
-            if current.source == Mask.Source.PROPAGATED:
+            if current.source in Mask.PROPOSALS:
                 current.source = Mask.Source.MANUAL
                 current.keyframe = None
                 current.confidence = None
@@ -179,14 +179,14 @@ def accept_mask(*, mask: Mask, user=None) -> Mask:
 
 
 def reject_mask(*, mask: Mask) -> None:
-    """Reject a propagated mask: it is deleted with its file.
+    """Reject a proposal (a propagated mask or a model's): it is deleted with its file.
 
     Deleted rather than kept with a "rejected" state: its pixels are wrong, and a kept wrong mask would have
     to be filtered out by every reader (exports, training, statistics, the timeline) forever. The frame
     then shows as having no mask of that tag, which is what it is until someone draws one; the track's
     keyframes stay, so the annotator can fix the frame by hand or re-run the extrapolation.
     """
-    if mask.source != Mask.Source.PROPAGATED:
+    if mask.source not in Mask.PROPOSALS:
         raise InvalidInput(f"Mask {mask.id} was made by hand; delete it instead of rejecting it.")
     delete_mask(mask=mask)
 

@@ -51,7 +51,11 @@ def frame_image_key(frame: Frame) -> str:
     return f"frame-{frame.id}-{frame.checksum or 'unknown'}"
 
 
-# A propagated mask below this confidence is flagged on the timeline and reviewed first.
+# Sources of masks a machine proposed and a person reviews (masks.models.Mask.PROPOSALS; no import here:
+# this module is imported by the masks app).
+PROPOSALS = ("propagated", "model")
+
+# A proposal (propagated or a model's) below this confidence is flagged on the timeline and reviewed first.
 LOW_CONFIDENCE = 0.5
 
 
@@ -65,7 +69,7 @@ class MaskState:
 
     @staticmethod
     def of(source: str, confidence: float | None, reviewed: bool) -> int:
-        if source != "propagated":
+        if source not in PROPOSALS:
             return MaskState.MANUAL
         if reviewed:
             return MaskState.ACCEPTED
@@ -113,6 +117,7 @@ class TagStatistics:
     masks: int = 0
     manual: int = 0
     propagated: int = 0
+    proposed: int = 0  # masks a trained model proposed (pre-annotation)
     accepted: int = 0
     awaiting_review: int = 0
     low_confidence: int = 0
@@ -126,7 +131,7 @@ class SequenceStatistics:
     frame_count: int = 0
     mask_count: int = 0
     annotated_frames: int = 0  # frames with a mask or a frame finding
-    awaiting_review: int = 0  # frames with a propagated mask nobody accepted yet
+    awaiting_review: int = 0  # frames with a proposal (propagated or a model's) nobody accepted yet
     tags: list[TagStatistics] = field(default_factory=list)
 
     @property
@@ -168,8 +173,11 @@ def sequence_statistics(*, sequence_ids: list[int]) -> dict[int, SequenceStatist
         line = tag_stats(row["frame__sequence_id"], row["tag_id"])
         line.masks += row["masks"]
         stats[row["frame__sequence_id"]].mask_count += row["masks"]
-        if row["source"] == "propagated":
-            line.propagated += row["masks"]
+        if row["source"] in PROPOSALS:
+            if row["source"] == "propagated":
+                line.propagated += row["masks"]
+            else:
+                line.proposed += row["masks"]
             line.accepted += row["accepted"]
             line.awaiting_review += row["masks"] - row["accepted"]
             line.low_confidence += row["low"]
@@ -181,7 +189,7 @@ def sequence_statistics(*, sequence_ids: list[int]) -> dict[int, SequenceStatist
     ):
         tag_stats(sid, tag_id).frames = frames
     for sid, frames in (
-        Mask.objects.filter(frame__sequence_id__in=sequence_ids, source="propagated", reviewed_at__isnull=True)
+        Mask.objects.filter(frame__sequence_id__in=sequence_ids, source__in=PROPOSALS, reviewed_at__isnull=True)
         .values_list("frame__sequence_id").annotate(n=Count("frame_id", distinct=True))
     ):
         stats[sid].awaiting_review = frames

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import TrainedModel, TrainingRun
+from .models import PreannotationJob, TrainedModel, TrainingRun
 
 
 @admin.register(TrainingRun)
@@ -20,3 +20,13 @@ class TrainedModelAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["run", "export", "checkpoint", "class_names", "finding_names", "input_size", "config",
                        "metrics", "created_by", "created_at"]
+
+
+@admin.register(PreannotationJob)
+class PreannotationJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "model", "sequence", "state", "done", "total", "written", "created_by", "created_at"]
+    list_filter = ["state"]
+    readonly_fields = [f.name for f in PreannotationJob._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # started from the models page, the API or `manage.py preannotate`

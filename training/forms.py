@@ -1,6 +1,7 @@
 from django import forms
 
 from datasets.models import DatasetExport
+from sequences.models import Sequence
 
 from .models import TrainedModel
 from .services import INPUT_SIZES
@@ -27,3 +28,8 @@ class TrainingForm(forms.Form):
         queryset=TrainedModel.objects.all(), required=False, label="Start from model",
         help_text="Weights of an earlier model as the start (those whose shapes match).",
     )
+
+
+class PreannotationForm(forms.Form):
+    sequence = forms.ModelChoiceField(queryset=Sequence.objects.all(),
+                                      help_text="The model's masks arrive on its frames as proposals to review.")

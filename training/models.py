@@ -53,3 +53,25 @@ class TrainedModel(models.Model):
 
     def __str__(self) -> str:
         return f"model {self.id} “{self.name}”"
+
+
+class PreannotationJob(JobRecord):
+    """Running a trained model over a sequence: its masks arrive as proposals (``Mask.Source.MODEL``) that
+    the annotator accepts, corrects or rejects. ``total``/``done`` count frames; ``written`` the masks saved."""
+
+    model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="preannotations")
+    sequence = models.ForeignKey("sequences.Sequence", on_delete=models.CASCADE, related_name="preannotations")
+    threshold = models.FloatField(default=0.5, help_text="Probability at or above which a pixel is in the mask.")
+    written = models.PositiveIntegerField(default=0, help_text="Proposed masks written.")
+    replaced = models.PositiveIntegerField(default=0, help_text="Unreviewed proposals of earlier runs deleted.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"pre-annotation {self.id} of {self.sequence} by {self.model} ({self.state})"
+
+    @property
+    def segmenter(self) -> str:
+        """What the proposals' ``Mask.segmenter`` says: the model that made them."""
+        return f"model-{self.model_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import TrainedModel, TrainingRun
+from .models import PreannotationJob, TrainedModel, TrainingRun
 
 
 def run_list() -> QuerySet[TrainingRun]:
@@ -35,4 +35,32 @@ def run_json(run: TrainingRun) -> dict:
         "created_at": run.created_at.isoformat(),
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+def preannotation_list() -> QuerySet[PreannotationJob]:
+    return PreannotationJob.objects.select_related("model", "sequence", "created_by")
+
+
+def preannotation_json(job: PreannotationJob) -> dict:
+    """A pre-annotation job's status: state, frames done, proposals written."""
+    return {
+        "id": job.id,
+        "state": job.state,
+        "model_id": job.model_id,
+        "sequence_id": job.sequence_id,
+        "segmenter": job.segmenter,
+        "threshold": job.threshold,
+        "total": job.total,
+        "done": job.done,
+        "progress": job.progress,
+        "written": job.written,
+        "replaced": job.replaced,
+        "error": job.error,
+        "cancel_requested": job.cancel_requested,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "status_url": f"/api/preannotations/{job.id}/",
+        "cancel_url": f"/api/preannotations/{job.id}/cancel/",
     }

@@ -18,15 +18,16 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
 from datasets.models import DatasetExport, JobRecord
-from datasets.services import claim, export_path
+from datasets.services import claim, export_path, fail_stale
 
 from .data import ExportFormatError, load_export
 from .inference import Segmenter
-from .models import TrainedModel, TrainingRun
+from .models import PreannotationJob, TrainedModel, TrainingRun
 from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, evaluate, train
 
 logger = logging.getLogger(__name__)
@@ -242,3 +243,111 @@ def delete_model(*, model: TrainedModel) -> None:
     with transaction.atomic():
         model.delete()
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+# ---------- pre-annotation: a trained model's masks as proposals ----------
+
+
+class PreannotationConflict(InvalidInput):
+    """The model is already pre-annotating the sequence."""
+
+
+def checkpoint_path(model: TrainedModel) -> Path:
+    return Path(settings.MEDIA_ROOT) / model.checkpoint.name
+
+
+def start_preannotation(*, model: TrainedModel, sequence, user=None, enqueue: bool = True) -> PreannotationJob:
+    """Record a job running ``model`` over every frame of ``sequence``; queue it unless not ``enqueue``.
+
+    Only the model's tags that exist in the database get proposals; none existing is an error.
+    """
+    from sequences.models import Frame
+    from tags.models import Tag
+
+    if not checkpoint_path(model).is_file():
+        raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
+    if not Tag.objects.filter(name__in=model.class_names).exists():
+        raise InvalidInput(f"None of model {model.id}'s tags ({', '.join(model.class_names)}) exists any more.")
+    frames = Frame.objects.filter(sequence=sequence).count()
+    if not frames:
+        raise InvalidInput(f"Sequence {sequence.id} has no frames.")
+    with transaction.atomic():
+        fail_stale(PreannotationJob)
+        if PreannotationJob.objects.filter(model=model, sequence=sequence, state__in=JobRecord.ACTIVE).exists():
+            raise PreannotationConflict(
+                f"Model {model.id} is already pre-annotating sequence {sequence.id}; wait for it or cancel it."
+            )
+        job = PreannotationJob.objects.create(model=model, sequence=sequence, total=frames, created_by=user)
+        if enqueue:
+            from .tasks import run_preannotation_task
+
+            transaction.on_commit(lambda: _enqueue_job(job, run_preannotation_task))
+    return job
+
+
+def _enqueue_job(job: PreannotationJob, task) -> None:
+    result = task.enqueue(job.id)
+    PreannotationJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+
+
+def run_preannotation(job_id: int) -> str:
+    """Run a queued pre-annotation job to its end (the body of the background task). Returns the final state."""
+    if not claim(PreannotationJob, job_id):
+        return PreannotationJob.objects.get(pk=job_id).state
+    job = PreannotationJob.objects.select_related("model", "sequence", "created_by").get(pk=job_id)
+    try:
+        state = _preannotate(job)
+    except Exception as exc:  # the job records every failure; the worker goes on with the next job
+        logger.exception("Pre-annotation job %s failed", job_id)
+        PreannotationJob.objects.filter(pk=job_id).update(
+            state=JobRecord.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        return JobRecord.State.FAILED
+    PreannotationJob.objects.filter(pk=job_id).update(state=state, finished_at=timezone.now(),
+                                                      heartbeat_at=timezone.now())
+    return state
+
+
+def _preannotate(job: PreannotationJob) -> str:
+    from masks.models import Mask
+    from masks.services import delete_masks, save_mask
+    from sequences.selectors import frame_rgb
+    from tags.models import Tag
+
+    segmenter = Segmenter(checkpoint_path(job.model))  # loaded once for the whole sequence
+    tags = {t.name: t for t in Tag.objects.filter(name__in=segmenter.class_names)}
+    sequence_masks = Mask.objects.filter(frame__sequence=job.sequence)
+    # A new run replaces this model's unreviewed proposals; accepted ones are a person's work and stay.
+    replaced = delete_masks(sequence_masks.filter(source=Mask.Source.MODEL, segmenter=job.segmenter,
+                                                  reviewed_at__isnull=True))
+    # Where a person already made or accepted a mask of a tag, a proposal of that tag would only be noise.
+    settled = set(sequence_masks.filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
+                  .values_list("frame_id", "tag_id"))
+    frames = list(job.sequence.frames.order_by("index"))
+    PreannotationJob.objects.filter(pk=job.pk).update(total=len(frames), done=0, written=0, replaced=replaced)
+    for done, frame in enumerate(frames, start=1):
+        prediction = segmenter.predict(np.ascontiguousarray(frame_rgb(frame)))
+        written = 0
+        for name, probability in prediction.masks.items():
+            tag = tags.get(name)
+            if tag is None or (frame.id, tag.id) in settled:
+                continue
+            mask = probability >= job.threshold
+            if not mask.any():
+                continue
+            save_mask(
+                frame=frame, tag=tag, color=tag.color, mask=mask, source=Mask.Source.MODEL,
+                segmenter=job.segmenter, confidence=float(probability[mask].mean()), created_by=job.created_by,
+            )
+            written += 1
+        PreannotationJob.objects.filter(pk=job.pk).update(done=done, written=F("written") + written,
+                                                          heartbeat_at=timezone.now())
+        if PreannotationJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            return JobRecord.State.CANCELLED
+    return JobRecord.State.SUCCEEDED
+
+
+def cancel_preannotation(*, job: PreannotationJob) -> PreannotationJob:
+    from datasets.services import cancel
+
+    return cancel(job)

@@ -2,9 +2,14 @@
 
 from django_tasks import task
 
-from .services import run_training
+from .services import run_preannotation, run_training
 
 
 @task()
 def run_training_task(run_id: int) -> str:
     return run_training(run_id)
+
+
+@task()
+def run_preannotation_task(job_id: int) -> str:
+    return run_preannotation(job_id)

@@ -10,5 +10,9 @@ urlpatterns = [
     path("training/runs/<int:run_id>/cancel/", views.run_cancel, name="run-cancel"),
     path("training/models/", views.model_list, name="models"),
     path("training/models/<int:model_id>/checkpoint/", views.model_download, name="model-download"),
+    path("training/models/<int:model_id>/preannotate/", views.model_preannotate, name="model-preannotate"),
     path("api/training-runs/<int:run_id>/", api.run_status, name="api-run"),
+    path("api/models/<int:model_id>/preannotate/", api.preannotate, name="api-preannotate"),
+    path("api/preannotations/<int:job_id>/", api.preannotation_status, name="api-preannotation"),
+    path("api/preannotations/<int:job_id>/cancel/", api.preannotation_cancel, name="api-preannotation-cancel"),
 ]

@@ -15,8 +15,8 @@ from annotator.errors import InvalidInput
 from datasets.services import fail_stale
 
 from . import selectors, services
-from .forms import TrainingForm
-from .models import TrainedModel, TrainingRun
+from .forms import PreannotationForm, TrainingForm
+from .models import PreannotationJob, TrainedModel, TrainingRun
 
 
 @login_required
@@ -60,7 +60,30 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 def model_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "training/model_list.html", {"models": selectors.model_list()})
+    fail_stale(PreannotationJob)
+    return render(request, "training/model_list.html", {
+        "models": selectors.model_list(), "form": PreannotationForm(),
+        "preannotations": selectors.preannotation_list()[:20],
+    })
+
+
+@login_required
+@require_POST
+def model_preannotate(request: HttpRequest, model_id: int) -> HttpResponse:
+    """Run a model over the chosen sequence (a background job); its masks arrive as proposals to review."""
+    model = get_object_or_404(TrainedModel, pk=model_id)
+    form = PreannotationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a sequence to pre-annotate.")
+        return redirect("training:models")
+    sequence = form.cleaned_data["sequence"]
+    try:
+        job = services.start_preannotation(model=model, sequence=sequence, user=request.user)
+    except InvalidInput as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Pre-annotation of “{sequence}” by model “{model.name}” queued (job {job.id}).")
+    return redirect("training:models")
 
 
 @login_required

@@ -261,7 +261,7 @@
 
   function nextToReview() {
     const index = timeline.nextToReview(state.index);
-    if (index < 0) { setStatus("Nothing awaits review: every propagated mask is accepted."); return; }
+    if (index < 0) { setStatus("Nothing awaits review: every proposed mask is accepted."); return; }
     showFrame(index);
   }
 
@@ -308,11 +308,15 @@
     frameShown(index);
   }
 
+  // Masks a machine proposed (propagated, or a trained model's pre-annotation): reviewed like one another.
+  function isProposal(mask) { return mask.source === "propagated" || mask.source === "model"; }
+
   function maskDetail(mask) {
-    if (mask.source === "propagated") {
+    if (isProposal(mask)) {
       const review = mask.reviewed_at ? ` · accepted${mask.reviewed_by ? ` by ${mask.reviewed_by}` : ""}` : "";
       const low = mask.confidence !== null && mask.confidence < data.low_confidence && !mask.reviewed_at ? " · low" : "";
-      return `propagated · confidence ${(mask.confidence ?? 0).toFixed(2)}${low}${review}`;
+      const origin = mask.source === "model" ? `model proposal (${mask.segmenter})` : "propagated";
+      return `${origin} · confidence ${(mask.confidence ?? 0).toFixed(2)}${low}${review}`;
     }
     return `${mask.track_id ? "keyframe" : "manual"} · ${mask.segmenter}`;
   }
@@ -347,13 +351,13 @@
       group.appendChild(head);
       for (const mask of masks) {
         const row = document.createElement("div");
-        const pending = mask.source === "propagated" && !mask.reviewed_at;
+        const pending = isProposal(mask) && !mask.reviewed_at;
         row.className = `mask-row ${mask.source}${pending ? " pending" : ""}${mask.reviewed_at ? " accepted" : ""}${mask.id === state.selectedMaskId ? " selected" : ""}`;
         row.dataset.maskId = mask.id;
         row.innerHTML = `<input type="checkbox" class="toggle-mask" title="Show or hide this mask" ${state.hiddenMasks.has(mask.id) ? "" : "checked"}>
           <span class="swatch"></span><span class="info"></span>
           <span class="actions">
-          ${pending ? '<button type="button" class="small accept-mask" title="The propagated mask is right (A)">Accept</button><button type="button" class="small danger reject-mask" title="The propagated mask is wrong: delete it (R)">Reject</button>' : ""}
+          ${pending ? '<button type="button" class="small accept-mask" title="The proposed mask is right (A)">Accept</button><button type="button" class="small danger reject-mask" title="The proposed mask is wrong: delete it (R)">Reject</button>' : ""}
           <button type="button" class="small edit-mask" title="Fix the pixels with a brush and an eraser (B)">Edit</button>
           ${mask.source === "manual" ? '<button type="button" class="small extrapolate-mask" title="Propagate this mask (and the other keyframes of its track) to every frame">Extrapolate</button>' : ""}
           ${mask.track_id ? '<button type="button" class="small danger delete-track" title="Delete every mask of this track in the sequence">Delete track</button>' : ""}
@@ -387,7 +391,7 @@
 
   // The mask a shortcut acts on: the selected one, else the only one (or the first awaiting review).
   function targetMask({ pendingOnly = false } = {}) {
-    const candidates = pendingOnly ? state.masks.filter((m) => m.source === "propagated" && !m.reviewed_at) : state.masks;
+    const candidates = pendingOnly ? state.masks.filter((m) => isProposal(m) && !m.reviewed_at) : state.masks;
     return candidates.find((m) => m.id === state.selectedMaskId) || (pendingOnly || candidates.length === 1 ? candidates[0] : null);
   }
 
@@ -432,7 +436,7 @@
 
   function reviewTarget(decision) {
     const mask = targetMask({ pendingOnly: true });
-    if (!mask) { setStatus("No propagated mask awaits review on this frame."); return; }
+    if (!mask) { setStatus("No proposed mask awaits review on this frame."); return; }
     reviewMask(mask, decision);
   }
 
@@ -909,8 +913,8 @@
     ["B / X", "Brush / eraser (edits the selected mask)", (e) => e.key === "b" || e.key === "x",
       (e) => startEditing(state.editMask || targetMask(), e.key === "b" ? "brush" : "eraser")],
     ["[ / ]", "Smaller / larger brush", (e) => e.key === "[" || e.key === "]", (e) => setBrushSize(parseInt($("brush-size").value, 10) + (e.key === "]" ? 2 : -2))],
-    ["A", "Accept the propagated mask", (e) => e.key === "a", () => reviewTarget("accept")],
-    ["R", "Reject (delete) the propagated mask", (e) => e.key === "r", () => reviewTarget("reject")],
+    ["A", "Accept the proposed mask (propagated or a model's)", (e) => e.key === "a", () => reviewTarget("accept")],
+    ["R", "Reject (delete) the proposed mask", (e) => e.key === "r", () => reviewTarget("reject")],
     ["Delete", "Delete the selected mask (asks first)", (e) => e.key === "Delete", () => {
       const mask = targetMask();
       if (mask) deleteMask(mask, { confirmFirst: true }); else setStatus("Select a mask first.");

@@ -5,7 +5,7 @@
   "use strict";
   const ROW = 16, GAP = 3, LABEL = 150, AXIS = 14;
   const STATE = { MANUAL: 0, ACCEPTED: 1, PROPAGATED: 2, LOW: 3 };
-  const STATE_NAMES = ["by hand", "propagated, accepted", "propagated, to review", "propagated, low confidence"];
+  const STATE_NAMES = ["by hand", "proposed, accepted", "proposed, to review", "proposed, low confidence"];
   const LANE = 4;
   const LANE_COLOURS = ["#1d1f23", "#16a34a", "#f59e0b", "#dc2626"];  // by STATE
 
