@@ -351,3 +351,29 @@ def cancel_preannotation(*, job: PreannotationJob) -> PreannotationJob:
     from datasets.services import cancel
 
     return cancel(job)
+
+
+DEFAULT_LIVE_FPS = 25.0  # a sequence whose source frame rate is unknown plays at this rate
+
+
+def live_stream(*, model: TrainedModel, sequence, fps: float | None = None, loop: bool = False):
+    """The Server-Sent Events (bytes) of ``model`` run live over ``sequence``: one event per frame, paced to
+    ``fps`` (None: the sequence's own rate; 0: as fast as possible). The model is loaded here, once.
+
+    Raises InvalidInput when the checkpoint is missing or the sequence has no frames.
+    """
+    from sequences.selectors import frame_path
+    from tags.models import Tag
+
+    from .live import LivePipeline, hex_to_rgb, play, sse_stream
+
+    if not checkpoint_path(model).is_file():
+        raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
+    # Paths up front: the stream then needs no database connection while it plays.
+    frames = [(frame.index, frame_path(frame)) for frame in sequence.frames.order_by("index").only("index", "image")]
+    if not frames:
+        raise InvalidInput(f"Sequence {sequence.id} has no frames.")
+    colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
+    pipeline = LivePipeline(Segmenter(checkpoint_path(model)), colors)
+    rate = (sequence.fps or DEFAULT_LIVE_FPS) if fps is None else fps
+    return sse_stream(play(pipeline, frames, fps=rate, loop=loop))

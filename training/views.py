@@ -7,12 +7,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from annotator.errors import InvalidInput
 from datasets.services import fail_stale
+from sequences.models import Sequence
 
 from . import selectors, services
 from .forms import PreannotationForm, TrainingForm
@@ -93,3 +94,38 @@ def model_download(request: HttpRequest, model_id: int) -> FileResponse:
     if not path.is_file():
         raise Http404(f"The checkpoint of model {model_id} is missing.")
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@login_required
+def model_live(request: HttpRequest, model_id: int, sequence_id: int) -> HttpResponse:
+    """Online mode: the sequence plays at its frame rate with the model's masks and findings drawn on it."""
+    model = get_object_or_404(TrainedModel, pk=model_id)
+    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    return render(request, "training/model_live.html", {
+        "model": model, "sequence": sequence, "fps": sequence.fps or services.DEFAULT_LIVE_FPS,
+        "frame_count": sequence.frames.count(),
+    })
+
+
+@login_required
+def model_live_stream(request: HttpRequest, model_id: int, sequence_id: int) -> HttpResponse:
+    """The live page's frames as Server-Sent Events over one connection; ``?fps=`` overrides the sequence's
+    rate (0: unpaced), ``?loop=1`` plays again from the start until the client goes."""
+    model = get_object_or_404(TrainedModel, pk=model_id)
+    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    fps = None
+    if request.GET.get("fps"):
+        try:
+            fps = float(request.GET["fps"])
+        except ValueError:
+            fps = -1.0
+        if not 0 <= fps <= 240:
+            return HttpResponseBadRequest("fps must be a number from 0 to 240.")
+    try:
+        events = services.live_stream(model=model, sequence=sequence, fps=fps, loop=request.GET.get("loop") == "1")
+    except InvalidInput as exc:
+        raise Http404(str(exc)) from exc
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # a proxy in front must pass each event on at once
+    return response

@@ -1,0 +1,106 @@
+"""End-to-end speed of online mode: read + predict + overlay + JPEG-encode per frame, unpaced."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import torch
+from django.core.management.base import BaseCommand, CommandError
+
+from sequences.models import Sequence
+from sequences.selectors import frame_path
+from sequences.synthetic import make_sequence
+from tags.models import Tag
+from training.inference import Segmenter
+from training.live import LivePipeline, hex_to_rgb, play
+from training.models import TrainedModel
+from training.network import Checkpoint, NetworkConfig, build_network
+from training.services import checkpoint_path
+from training.trainer import TrainConfig
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"384x288"`` → (W, H)."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError as exc:
+        raise CommandError(f"--size must be WIDTHxHEIGHT, e.g. 384x288, not {text!r}.") from exc
+    return width, height
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure online mode's end-to-end frames/s (read + predict + overlay + encode, no pacing) of a model "
+        "over a sequence, or of an untrained default-size network over generated frames (--synthetic)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("model_id", type=int, nargs="?")
+        parser.add_argument("sequence_id", type=int, nargs="?")
+        parser.add_argument("--frames", type=int, default=200, help="Frames to time (the sequence loops).")
+        parser.add_argument("--size", default="", help="WIDTHxHEIGHT frames are resized to (default: their own).")
+        parser.add_argument("--synthetic", action="store_true",
+                            help="Generated frames and the default network (untrained: the same arithmetic).")
+        parser.add_argument("--threads", type=int, default=0, help="Torch threads (default: torch's choice).")
+
+    def handle(self, *args, model_id, sequence_id, frames: int, size: str, synthetic: bool, threads: int, **o):
+        if threads:
+            torch.set_num_threads(threads)
+        wanted = parse_size(size) if size else None
+        with tempfile.TemporaryDirectory() as folder:
+            if synthetic:
+                segmenter, colors, paths = self._synthetic(Path(folder), wanted or (384, 288))
+            else:
+                if model_id is None or sequence_id is None:
+                    raise CommandError("Give MODEL_ID SEQUENCE_ID, or --synthetic.")
+                segmenter, colors, paths = self._stored(model_id, sequence_id)
+            pipeline = LivePipeline(segmenter, colors, size=wanted)
+            warm = list(play(pipeline, paths[:1] * 5, fps=0))  # first calls allocate; not what a stream sees
+            shape = cv2.imread(str(paths[0][1])).shape if wanted is None else (wanted[1], wanted[0])
+            started = time.perf_counter()
+            stream = play(pipeline, paths, fps=0, loop=True)
+            done = [next(stream) for _ in range(frames)]
+            stream.close()
+            seconds = time.perf_counter() - started
+        latencies = [frame.latency_ms for frame in done]
+        drawn = sum(bool(frame.tags) for frame in done) / frames  # the overlay costs more where there is a mask
+        load = os.getloadavg()[0]
+        self.stdout.write(
+            f"{frames} frames at {shape[1]}×{shape[0]}: {frames / seconds:.1f} frames/s end to end; latency "
+            f"median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms "
+            f"(torch threads {torch.get_num_threads()}, load average {load:.2f} on {os.cpu_count()} CPUs; "
+            f"JPEG {len(warm[-1].jpeg) // 1024} KiB; a mask drawn on {drawn:.0%} of the frames)"
+        )
+
+    def _stored(self, model_id: int, sequence_id: int):
+        model = TrainedModel.objects.filter(pk=model_id).first()
+        if model is None:
+            raise CommandError(f"No trained model with id {model_id}.")
+        sequence = Sequence.objects.filter(pk=sequence_id).first()
+        if sequence is None:
+            raise CommandError(f"No sequence with id {sequence_id}.")
+        if not checkpoint_path(model).is_file():
+            raise CommandError(f"The checkpoint of model {model_id} is missing.")
+        paths = [(f.index, frame_path(f)) for f in sequence.frames.order_by("index")]
+        if not paths:
+            raise CommandError(f"Sequence {sequence_id} has no frames.")
+        colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
+        return Segmenter(checkpoint_path(model)), colors, paths
+
+    def _synthetic(self, folder: Path, size: tuple[int, int]):
+        width, height = size
+        images, _ = make_sequence(count=24, height=height, width=width, seed=0)
+        paths = []
+        for index, image in enumerate(images):
+            path = folder / f"frame_{index}.jpg"
+            cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+            paths.append((index, path))
+        network = NetworkConfig(classes=1, widths=TrainConfig.widths)
+        checkpoint = Checkpoint(network=network, state_dict=build_network(network).state_dict(),
+                                class_names=["Polyp"], input_size=TrainConfig.input_size)
+        return Segmenter(checkpoint), {"Polyp": (255, 0, 0)}, paths
