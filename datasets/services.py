@@ -28,7 +28,7 @@ from django.utils import timezone
 from natsort import natsorted
 
 from annotator.errors import InvalidInput
-from annotator.jobs import worker_name
+from annotator.jobs import enqueue_job, worker_name
 from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask
@@ -314,13 +314,8 @@ def create_export(
         if enqueue:
             from .tasks import run_export_task
 
-            transaction.on_commit(lambda: _enqueue(export, run_export_task))
+            transaction.on_commit(lambda: enqueue_job(export, run_export_task, export.id))
     return export
-
-
-def _enqueue(export: DatasetExport, task) -> None:
-    result = task.enqueue(export.id)
-    DatasetExport.objects.filter(pk=export.pk).update(task_id=str(result.id))
 
 
 

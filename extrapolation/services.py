@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
-from annotator.jobs import worker_name
+from annotator.jobs import enqueue_job, worker_name
 from masks import storage
 from masks.models import Mask, Track
 from masks.segmentation.base import SegmenterError
@@ -76,13 +76,8 @@ def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) 
             sequence_id=track.sequence_id, track=track, keyframe_ids=keyframes, created_by=created_by
         )
         if queue:
-            transaction.on_commit(lambda: _enqueue(job, run_extrapolation_task))
+            transaction.on_commit(lambda: enqueue_job(job, run_extrapolation_task, str(job.id)))
     return job
-
-
-def _enqueue(job: Job, task) -> None:
-    result = task.enqueue(str(job.id))
-    Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
 def cancel_job(*, job: Job) -> Job:

@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
+from annotator.jobs import enqueue_job
 from datasets.models import DatasetExport, JobRecord
 from datasets.services import claim, export_path, fail_stale
 
@@ -86,13 +87,8 @@ def start_training(
         if enqueue:
             from .tasks import run_training_task
 
-            transaction.on_commit(lambda: _enqueue(run, run_training_task))
+            transaction.on_commit(lambda: enqueue_job(run, run_training_task, run.id))
     return run
-
-
-def _enqueue(run: TrainingRun, task) -> None:
-    result = task.enqueue(run.id)
-    TrainingRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
 
 
 def _zip_of(run: TrainingRun) -> Path:
@@ -281,13 +277,8 @@ def start_preannotation(*, model: TrainedModel, sequence, user=None, enqueue: bo
         if enqueue:
             from .tasks import run_preannotation_task
 
-            transaction.on_commit(lambda: _enqueue_job(job, run_preannotation_task))
+            transaction.on_commit(lambda: enqueue_job(job, run_preannotation_task, job.id))
     return job
-
-
-def _enqueue_job(job: PreannotationJob, task) -> None:
-    result = task.enqueue(job.id)
-    PreannotationJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
 def run_preannotation(job_id: int) -> str:
