@@ -768,18 +768,7 @@
   function fillFindingTags() {
     const select = $("finding-tag");
     // Frame-level findings are mostly quality and landmarks: those come first.
-    const kinds = { quality: "Quality findings", landmark: "Anatomical landmarks", pathology: "Pathological findings" };
-    for (const [kind, label] of Object.entries(kinds)) {
-      const group = document.createElement("optgroup");
-      group.label = label;
-      for (const tag of data.tags.filter((t) => t.kind === kind)) {
-        const option = document.createElement("option");
-        option.value = tag.id;
-        option.textContent = tag.name;
-        group.appendChild(option);
-      }
-      if (group.children.length) select.appendChild(group);
-    }
+    fillTagSelect(select, { quality: "Quality findings", landmark: "Anatomical landmarks", pathology: "Pathological findings" });
   }
 
   async function refreshFindings() {
@@ -967,10 +956,8 @@
   });
 
   // ---------- set-up ----------
-  function fillTags() {
-    const select = $("tag-select");
-    const kinds = { pathology: "Pathological findings", landmark: "Anatomical landmarks", quality: "Quality findings" };
-    let number = 0;
+  // Fill a <select> with the tags grouped by kind, kinds in the given order; onTag(tag) sees each tag in order.
+  function fillTagSelect(select, kinds, onTag = () => {}) {
     for (const [kind, label] of Object.entries(kinds)) {
       const group = document.createElement("optgroup");
       group.label = label;
@@ -979,21 +966,29 @@
         option.value = tag.id;
         option.textContent = tag.name;
         group.appendChild(option);
-        if (++number <= 9) {
-          const chip = document.createElement("button");
-          chip.type = "button";
-          chip.className = "small chip";
-          chip.dataset.tagId = tag.id;
-          chip.title = `${tag.name} (key ${number})`;
-          chip.innerHTML = `<kbd>${number}</kbd> <span class="swatch"></span> `;
-          chip.querySelector(".swatch").style.background = tag.color;
-          chip.append(tag.name);
-          chip.addEventListener("click", () => pickTag(number));
-          $("quick-tags").appendChild(chip);
-        }
+        onTag(tag);
       }
       if (group.children.length) select.appendChild(group);
     }
+  }
+
+  function fillTags() {
+    const select = $("tag-select");
+    let number = 0;
+    fillTagSelect(select, { pathology: "Pathological findings", landmark: "Anatomical landmarks", quality: "Quality findings" }, (tag) => {
+      if (++number > 9) return;
+      const key = number;  // this chip's own number (the counter goes on)
+      const chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "small chip";
+      chip.dataset.tagId = tag.id;
+      chip.title = `${tag.name} (key ${key})`;
+      chip.innerHTML = `<kbd>${key}</kbd> <span class="swatch"></span> `;
+      chip.querySelector(".swatch").style.background = tag.color;
+      chip.append(tag.name);
+      chip.addEventListener("click", () => pickTag(key));
+      $("quick-tags").appendChild(chip);
+    });
     if (!data.tags.length) {
       setStatus("No tag is defined: add tags in the admin before saving masks.", true);
       return;

@@ -105,3 +105,10 @@ def test_delete_all_masks_of_a_tag_asks_first(page, live_server, user, sequence,
     page.click(".delete-tag")
     expect(page.locator(".mask-row")).to_have_count(0)
     assert Mask.objects.count() == 0
+
+
+def test_quick_tag_chips_pick_their_own_tag(page, live_server, user, sequence):
+    open_annotation_page(page, live_server, sequence)
+    page.click("#quick-tags .chip:nth-child(2)")
+    expect(page.locator("#status")).to_contain_text("Tag: Ulcer")
+    assert page.evaluate("document.getElementById('tag-select').selectedOptions[0].textContent") == "Ulcer"
