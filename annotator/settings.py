@@ -106,6 +106,8 @@ LOGOUT_REDIRECT_URL = "login"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
+# Live streams (online mode) one server process plays at once; each keeps a CPU core busy. Past it: HTTP 429.
+LIVE_MAX_STREAMS = env.int("LIVE_MAX_STREAMS", default=2)
 
 # Segmentation. With SAM_CHECKPOINT empty the CPU default (OpenCV) segmenter is used.
 SAM_CHECKPOINT = env("SAM_CHECKPOINT", default="")

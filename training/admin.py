@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import PreannotationJob, TrainedModel, TrainingRun
+from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
 
 
 @admin.register(TrainingRun)
@@ -30,3 +30,13 @@ class PreannotationJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # started from the models page, the API or `manage.py preannotate`
+
+
+@admin.register(LiveVideo)
+class LiveVideoAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "width", "height", "fps", "frame_count", "created_by", "created_at"]
+    search_fields = ["name"]
+    readonly_fields = [f.name for f in LiveVideo._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # uploaded (and checked) on the models page; deleting one deletes its file

@@ -1,7 +1,11 @@
+from pathlib import Path
+
 from django import forms
+from django.conf import settings
 
 from datasets.models import DatasetExport
 from sequences.models import Sequence
+from sequences.sources import VIDEO_EXTENSIONS
 
 from .models import TrainedModel
 from .services import INPUT_SIZES
@@ -33,3 +37,26 @@ class TrainingForm(forms.Form):
 class PreannotationForm(forms.Form):
     sequence = forms.ModelChoiceField(queryset=Sequence.objects.all(),
                                       help_text="The model's masks arrive on its frames as proposals to review.")
+
+
+class LiveVideoForm(forms.Form):
+    video = forms.FileField(
+        help_text=f"A video file ({', '.join(sorted(VIDEO_EXTENSIONS))}): played live at its own frame rate, "
+                  "not imported as a sequence.",
+    )
+    model = forms.ModelChoiceField(queryset=TrainedModel.objects.all(), empty_label=None,
+                                   help_text="The model that plays it.")
+    name = forms.CharField(max_length=200, required=False, help_text="Default: the file's name.")
+
+    def clean_video(self):
+        video = self.cleaned_data["video"]
+        if Path(video.name).suffix.lower() not in VIDEO_EXTENSIONS:
+            raise forms.ValidationError(
+                f"{video.name} is not a video file (accepted: {', '.join(sorted(VIDEO_EXTENSIONS))})."
+            )
+        if video.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The video is {video.size / 1024**2:.0f} MB; at most {settings.MAX_UPLOAD_BYTES / 1024**2:.0f} MB "
+                "are accepted here (MAX_UPLOAD_BYTES)."
+            )
+        return video

@@ -1,7 +1,11 @@
 """Training runs (background jobs with per-epoch metrics) and the trained models they leave."""
 
+from pathlib import Path
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from datasets.models import JobRecord
 
@@ -75,3 +79,36 @@ class PreannotationJob(JobRecord):
     def segmenter(self) -> str:
         """What the proposals' ``Mask.segmenter`` says: the model that made them."""
         return f"model-{self.model_id}"
+
+
+class LiveVideo(models.Model):
+    """A video file uploaded to play live through a model (online mode), not imported as a sequence. Its row
+    exists only with its file: the upload stores the file and then the row, and deleting the row deletes the
+    file."""
+
+    name = models.CharField(max_length=200)
+    file = models.FileField(max_length=300, upload_to="live-videos/",
+                            help_text="The video file, relative to MEDIA_ROOT.")
+    fps = models.FloatField(null=True, blank=True, help_text="Frame rate the file states, if it states one.")
+    frame_count = models.PositiveIntegerField(default=0, help_text="Frames the file states it has (0: unknown).")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"video {self.id} “{self.name}”"
+
+    @property
+    def path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.file.name
+
+
+@receiver(post_delete, sender=LiveVideo)
+def _delete_live_video_file(sender, instance: LiveVideo, **kwargs) -> None:
+    # However the row goes (the models page, the admin's bulk delete), its file follows once that is committed.
+    path = instance.path
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))

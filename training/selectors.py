@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import PreannotationJob, TrainedModel, TrainingRun
+from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
 
 
 def run_list() -> QuerySet[TrainingRun]:
@@ -13,6 +13,10 @@ def run_list() -> QuerySet[TrainingRun]:
 
 def model_list() -> QuerySet[TrainedModel]:
     return TrainedModel.objects.select_related("export", "run", "created_by")
+
+
+def live_video_list() -> QuerySet[LiveVideo]:
+    return LiveVideo.objects.select_related("created_by")
 
 
 def run_json(run: TrainingRun) -> dict:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,11 +28,28 @@ from annotator.errors import InvalidInput
 from annotator.jobs import enqueue_job
 from datasets.models import DatasetExport, JobRecord
 from datasets.services import claim, export_path, fail_stale
+from sequences.sources import VIDEO_EXTENSIONS
 
 from .data import ExportFormatError, load_export
 from .inference import Segmenter
-from .models import PreannotationJob, TrainedModel, TrainingRun
+from .live import (
+    FrameSource,
+    HeldStream,
+    ImageFiles,
+    LivePipeline,
+    StreamSlots,
+    VideoError,
+    VideoFile,
+    hex_to_rgb,
+    play,
+    probe_video,
+    sse_stream,
+)
+from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
 from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, evaluate, train
+
+if TYPE_CHECKING:
+    from sequences.models import Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +60,8 @@ def train_config(
     *, epochs: int = 300, minutes: float | None = None, input_size: tuple[int, int] = TrainConfig.input_size,
     batch_size: int = TrainConfig.batch_size, learning_rate: float = TrainConfig.learning_rate,
     findings_head: bool = False, seed: int = 0, init: str | None = None, threads: int = 0, device: str = "",
-    augment: str = TrainConfig.augment, widths: tuple[int, ...] = TrainConfig.widths,
+    augment: str = TrainConfig.augment, widths: tuple[int, ...] = TrainConfig.widths, keep: str = TrainConfig.keep,
+    validate_every: int = 1,
 ) -> TrainConfig:
     """A checked trainer configuration (InvalidInput names what is wrong)."""
     if epochs < 1:
@@ -58,12 +79,16 @@ def train_config(
         raise InvalidInput(f"Augmentation {augment!r}: choose one of {', '.join(AUGMENTATIONS)}.")
     if len(widths) != 5 or any(w < 4 for w in widths):
         raise InvalidInput(f"Widths {list(widths)}: five channel counts, each at least 4.")
+    if keep not in ("best", "last"):
+        raise InvalidInput(f"Keep {keep!r}: the best validation epoch ('best') or the last one ('last').")
+    if validate_every < 1:
+        raise InvalidInput("Validate every 1 epoch or more.")
     if init and not Path(init).is_file():
         raise InvalidInput(f"Initial weights {init} do not exist.")
     return TrainConfig(
         epochs=epochs, minutes=minutes, input_size=(height, width), batch_size=batch_size,
         learning_rate=learning_rate, findings_head=findings_head, seed=seed, init=init, threads=threads,
-        device=device, augment=augment, widths=tuple(widths),
+        device=device, augment=augment, widths=tuple(widths), keep=keep, validate_every=validate_every,
     )
 
 
@@ -344,27 +369,88 @@ def cancel_preannotation(*, job: PreannotationJob) -> PreannotationJob:
     return cancel(job)
 
 
-DEFAULT_LIVE_FPS = 25.0  # a sequence whose source frame rate is unknown plays at this rate
+DEFAULT_LIVE_FPS = 25.0  # a sequence or video whose source frame rate is unknown plays at this rate
+LIVE_VIDEO_DIR = "live-videos"
+# The live streams this process plays (each keeps a CPU core busy); at most settings.LIVE_MAX_STREAMS.
+LIVE_STREAMS = StreamSlots()
 
 
-def live_stream(*, model: TrainedModel, sequence, fps: float | None = None, loop: bool = False):
-    """The Server-Sent Events (bytes) of ``model`` run live over ``sequence``: one event per frame, paced to
-    ``fps`` (None: the sequence's own rate; 0: as fast as possible). The model is loaded here, once.
+class LiveStreamsBusy(Exception):
+    """As many live streams are playing as this process plays at once (the stream answers HTTP 429)."""
 
-    Raises InvalidInput when the checkpoint is missing or the sequence has no frames.
+
+def live_stream(*, model: TrainedModel, source: Sequence | LiveVideo, fps: float | None = None,
+                loop: bool = False) -> Iterator[bytes]:
+    """The Server-Sent Events (bytes) of ``model`` run live over ``source`` (a stored sequence, or a video file
+    decoded as it plays): one event per frame, paced to ``fps`` (None: the source's own rate; 0: as fast as
+    possible). The model is loaded here, once. The stream holds one of the LIVE_MAX_STREAMS slots until it
+    ends, fails or is closed (the client gone).
+
+    Raises InvalidInput when the checkpoint or the video file is missing or the sequence has no frames,
+    LiveStreamsBusy when no slot is free.
     """
     from sequences.selectors import frame_path
     from tags.models import Tag
 
-    from .live import LivePipeline, hex_to_rgb, play, sse_stream
-
     if not checkpoint_path(model).is_file():
         raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
-    # Paths up front: the stream then needs no database connection while it plays.
-    frames = [(frame.index, frame_path(frame)) for frame in sequence.frames.order_by("index").only("index", "image")]
-    if not frames:
-        raise InvalidInput(f"Sequence {sequence.id} has no frames.")
+    frames: FrameSource
+    if isinstance(source, LiveVideo):
+        if not source.path.is_file():
+            raise InvalidInput(f"The file of {source} is missing.")
+        frames = VideoFile(source.path)
+    else:
+        # Paths up front: the stream then needs no database connection while it plays.
+        paths = [(frame.index, frame_path(frame)) for frame in source.frames.order_by("index").only("index", "image")]
+        if not paths:
+            raise InvalidInput(f"Sequence {source.id} has no frames.")
+        frames = ImageFiles(paths)
     colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
-    pipeline = LivePipeline(Segmenter(checkpoint_path(model)), colors)
-    rate = (sequence.fps or DEFAULT_LIVE_FPS) if fps is None else fps
-    return sse_stream(play(pipeline, frames, fps=rate, loop=loop))
+    rate = (source.fps or DEFAULT_LIVE_FPS) if fps is None else fps
+    limit = settings.LIVE_MAX_STREAMS
+    if not LIVE_STREAMS.take(limit):
+        raise LiveStreamsBusy(
+            f"This server already plays {limit} live stream{'s' if limit != 1 else ''}, as many as it plays at once "
+            "(LIVE_MAX_STREAMS): close another live page, or try again when one has ended."
+        )
+    try:
+        pipeline = LivePipeline(Segmenter(checkpoint_path(model)), colors)
+        events = sse_stream(play(pipeline, frames, fps=rate, loop=loop))
+    except BaseException:
+        LIVE_STREAMS.give_back()
+        raise
+    return HeldStream(events, LIVE_STREAMS.give_back)
+
+
+def upload_live_video(*, upload: UploadedFile, name: str = "", created_by=None) -> LiveVideo:
+    """Store an uploaded video file to play live (it is not imported as a sequence).
+
+    OpenCV must open it and decode its first frame. All or nothing: a rejected file (InvalidInput says why)
+    leaves neither a file nor a row; the file is written first and the row only once it is known good.
+    """
+    suffix = Path(upload.name).suffix.lower()
+    if suffix not in VIDEO_EXTENSIONS:
+        raise InvalidInput(f"{upload.name} is not a video file (accepted: {', '.join(sorted(VIDEO_EXTENSIONS))}).")
+    relative = f"{LIVE_VIDEO_DIR}/{uuid.uuid4().hex}{suffix}"
+    path = Path(settings.MEDIA_ROOT) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("xb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        try:
+            info = probe_video(path)
+        except VideoError as exc:
+            raise InvalidInput(f"{upload.name} cannot be played: {exc.reason}.") from exc
+        return LiveVideo.objects.create(
+            name=(name.strip() or Path(upload.name).name)[:200], file=relative, fps=info.fps,
+            frame_count=info.frame_count, width=info.width, height=info.height, created_by=created_by,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def delete_live_video(*, video: LiveVideo) -> None:
+    """Delete an uploaded video; its file goes once the deletion is committed (see LiveVideo)."""
+    video.delete()

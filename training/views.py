@@ -9,15 +9,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
+from annotator.api import error_response
 from annotator.errors import InvalidInput
 from datasets.services import fail_stale
 from sequences.models import Sequence
 
 from . import selectors, services
-from .forms import PreannotationForm, TrainingForm
-from .models import PreannotationJob, TrainedModel, TrainingRun
+from .forms import LiveVideoForm, PreannotationForm, TrainingForm
+from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
 
 
 @login_required
@@ -61,10 +63,15 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 def model_list(request: HttpRequest) -> HttpResponse:
+    return _models_page(request, LiveVideoForm())
+
+
+def _models_page(request: HttpRequest, video_form: LiveVideoForm) -> HttpResponse:
     fail_stale(PreannotationJob)
     return render(request, "training/model_list.html", {
         "models": selectors.model_list(), "form": PreannotationForm(),
         "preannotations": selectors.preannotation_list()[:20],
+        "videos": selectors.live_video_list(), "video_form": video_form,
     })
 
 
@@ -101,18 +108,46 @@ def model_live(request: HttpRequest, model_id: int, sequence_id: int) -> HttpRes
     """Online mode: the sequence plays at its frame rate with the model's masks and findings drawn on it."""
     model = get_object_or_404(TrainedModel, pk=model_id)
     sequence = get_object_or_404(Sequence, pk=sequence_id)
+    return _live_page(request, model, sequence, frame_count=sequence.frames.count(),
+                      stream_url=reverse("training:model-live-stream", args=[model.id, sequence.id]))
+
+
+@login_required
+def model_live_video(request: HttpRequest, model_id: int, video_id: int) -> HttpResponse:
+    """Online mode over an uploaded video file, decoded as it plays, at the video's own frame rate."""
+    model = get_object_or_404(TrainedModel, pk=model_id)
+    video = get_object_or_404(LiveVideo, pk=video_id)
+    return _live_page(request, model, video, frame_count=video.frame_count or None,
+                      stream_url=reverse("training:model-live-video-stream", args=[model.id, video.id]))
+
+
+def _live_page(request: HttpRequest, model: TrainedModel, source: Sequence | LiveVideo, *, frame_count: int | None,
+               stream_url: str) -> HttpResponse:
     return render(request, "training/model_live.html", {
-        "model": model, "sequence": sequence, "fps": sequence.fps or services.DEFAULT_LIVE_FPS,
-        "frame_count": sequence.frames.count(),
+        "model": model, "source": source, "fps": source.fps or services.DEFAULT_LIVE_FPS,
+        "frame_count": frame_count, "stream_url": stream_url,
     })
 
 
 @login_required
+@require_GET
 def model_live_stream(request: HttpRequest, model_id: int, sequence_id: int) -> HttpResponse:
     """The live page's frames as Server-Sent Events over one connection; ``?fps=`` overrides the sequence's
     rate (0: unpaced), ``?loop=1`` plays again from the start until the client goes."""
     model = get_object_or_404(TrainedModel, pk=model_id)
-    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    return _live_stream(request, model, get_object_or_404(Sequence, pk=sequence_id))
+
+
+@login_required
+@require_GET
+def model_live_video_stream(request: HttpRequest, model_id: int, video_id: int) -> HttpResponse:
+    """As :func:`model_live_stream`, over an uploaded video file."""
+    model = get_object_or_404(TrainedModel, pk=model_id)
+    return _live_stream(request, model, get_object_or_404(LiveVideo, pk=video_id))
+
+
+def _live_stream(request: HttpRequest, model: TrainedModel, source: Sequence | LiveVideo) -> HttpResponse:
+    # GET only: a HEAD request would make the development server play the whole (looping) stream unsent.
     fps = None
     if request.GET.get("fps"):
         try:
@@ -122,10 +157,37 @@ def model_live_stream(request: HttpRequest, model_id: int, sequence_id: int) -> 
         if not 0 <= fps <= 240:
             return HttpResponseBadRequest("fps must be a number from 0 to 240.")
     try:
-        events = services.live_stream(model=model, sequence=sequence, fps=fps, loop=request.GET.get("loop") == "1")
+        events = services.live_stream(model=model, source=source, fps=fps, loop=request.GET.get("loop") == "1")
     except InvalidInput as exc:
         raise Http404(str(exc)) from exc
+    except services.LiveStreamsBusy as exc:
+        return error_response(str(exc), 429)
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # a proxy in front must pass each event on at once
     return response
+
+
+@login_required
+@require_POST
+def live_video_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a video file and play it live with the chosen model; a rejected file: the models page with why."""
+    form = LiveVideoForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            video = services.upload_live_video(upload=data["video"], name=data["name"], created_by=request.user)
+        except InvalidInput as exc:
+            form.add_error("video", str(exc))
+        else:
+            return redirect("training:model-live-video", model_id=data["model"].id, video_id=video.id)
+    return _models_page(request, form)
+
+
+@login_required
+@require_POST
+def live_video_delete(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = get_object_or_404(LiveVideo, pk=video_id)
+    services.delete_live_video(video=video)
+    messages.info(request, f"Video “{video.name}” deleted.")
+    return redirect("training:models")

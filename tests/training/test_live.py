@@ -1,22 +1,30 @@
-"""Online mode: the framework-free pipeline (read → predict → overlay → encode), pacing, and the SSE stream."""
+"""Online mode: the framework-free pipeline (read or decode → predict → overlay → encode), pacing, the SSE
+stream of a sequence or an uploaded video, the cap on concurrent streams, and a client going away."""
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import tempfile
+import time
 from pathlib import Path
+from unittest import mock
 
 import cv2
 import numpy as np
 import pytest
+from django.db import connection
+from django.test import Client
 
 from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
+from tags.taxonomy import install_default_tags
 from tests.conftest import write_frames
 from training.inference import Segmenter
-from training.live import LivePipeline, overlay, play
-from training.services import store_model
+from training.live import ImageFiles, LivePipeline, VideoError, VideoFile, overlay, play, probe_video
+from training.models import LiveVideo
+from training.services import LIVE_STREAMS, store_model
 from training.trainer import TrainConfig, train
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +56,24 @@ def small_sequence(unseen, user):
         return import_sequence(source=write_frames(Path(folder), unseen[0]), name="live", created_by=user).sequence
 
 
+@pytest.fixture(autouse=True)
+def no_stream_left():
+    """Every stream a test opens gives its slot back by the test's end."""
+    yield
+    assert LIVE_STREAMS.active == 0
+
+
+def write_video(path: Path, images, fps: float = 12.0, fourcc: str = "MJPG") -> Path:
+    """uint8 RGB ``images`` as a video file OpenCV writes (this build: 'MJPG' in .avi, 'mp4v' in .mp4)."""
+    height, width = images[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
+    assert writer.isOpened()
+    for image in images:
+        writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
+
+
 def decode(jpeg: bytes) -> np.ndarray:
     return cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
@@ -65,7 +91,7 @@ def test_the_pipeline_returns_overlaid_frames_where_the_model_predicts(trained, 
     images, masks = unseen
     folder = write_frames(tmp_path / "frames", images)
     pipeline = LivePipeline(Segmenter(trained.checkpoint), {"Polyp": RED}, quality=95)
-    frames = list(play(pipeline, [(i, folder / f"frame_{i}.png") for i in range(3)], fps=0))
+    frames = list(play(pipeline, ImageFiles([(i, folder / f"frame_{i}.png") for i in range(3)]), fps=0))
     assert [f.index for f in frames] == [0, 1, 2]
     for frame, image, mask in zip(frames, images, masks, strict=True):
         shown = decode(frame.jpeg).astype(int)
@@ -87,8 +113,8 @@ def test_play_paces_frames_to_the_rate_and_loops(trained, unseen, tmp_path):
         slept.append(seconds)
         now[0] += seconds
 
-    stream = play(pipeline, [(0, folder / "frame_0.png"), (1, folder / "frame_1.png")], fps=10, loop=True,
-                  clock=lambda: now[0], sleep=sleep)
+    stream = play(pipeline, ImageFiles([(0, folder / "frame_0.png"), (1, folder / "frame_1.png")]), fps=10,
+                  loop=True, clock=lambda: now[0], sleep=sleep)
     indices = [next(stream).index for _ in range(5)]
     stream.close()
     assert indices == [0, 1, 0, 1, 0]
@@ -106,8 +132,15 @@ def events(response, count: int) -> list[dict]:
             found.append({"event": fields.get("event", "message"), "data": json.loads(fields["data"])})
         if len(found) >= count:
             break
-    response.close()
+    close(response)
     return found
+
+
+def close(response) -> None:
+    """Close a streaming response as a server does when its client goes away. Its close() sends
+    request_finished, whose handler would close the test's database connection inside the test's transaction."""
+    with mock.patch.object(connection, "close_if_unusable_or_obsolete"):
+        response.close()
 
 
 def test_the_stream_sends_one_event_per_frame_then_ends(client_logged_in, model, small_sequence, unseen):
@@ -154,3 +187,209 @@ def test_live_needs_a_login_a_known_model_and_sequence_and_a_sane_rate(client, c
     assert client_logged_in.get(stream + "?fps=-1").status_code == 400
     (Path(model.checkpoint.storage.location) / model.checkpoint.name).unlink()
     assert client_logged_in.get(stream).status_code == 404
+
+
+# ---------- a video file, decoded as it plays ----------
+
+
+@pytest.fixture
+def pages(client, user):
+    """A logged-in client that posts forms as the browser does, past the CSRF check."""
+    client.force_login(user)
+    return client
+
+
+def live_video_files(media_root: Path) -> list[Path]:
+    return [p for p in (media_root / "live-videos").rglob("*") if p.is_file()]
+
+
+def test_a_video_file_plays_frame_by_frame_at_its_rate_and_loops(trained, unseen, tmp_path):
+    images, masks = unseen
+    path = write_video(tmp_path / "procedure.avi", images, fps=12)
+    info = probe_video(path)
+    assert (info.fps, info.frame_count, info.width, info.height) == (12.0, 3, 96, 64)
+    decoded = list(VideoFile(path).frames())
+    assert [index for index, _ in decoded] == [0, 1, 2]
+    for (_, image), original in zip(decoded, images, strict=True):
+        assert image.dtype == np.uint8 and image.shape == original.shape
+        assert np.abs(image.astype(int) - original).mean() < 8  # RGB as written, up to MJPEG's loss
+
+    pipeline = LivePipeline(Segmenter(trained.checkpoint), {"Polyp": RED})
+    now = [0.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    stream = play(pipeline, VideoFile(path), fps=info.fps, loop=True, clock=lambda: now[0], sleep=sleep)
+    frames = [next(stream) for _ in range(7)]
+    stream.close()
+    assert [f.index for f in frames] == [0, 1, 2, 0, 1, 2, 0]
+    assert slept == pytest.approx([1 / 12] * 6)
+    assert all(f.latency_ms > 0 for f in frames) and frames[0].tags == ["Polyp"]
+    assert list(play(pipeline, VideoFile(path), fps=0, loop=False))[-1].index == 2  # no loop: once through
+
+
+def test_a_file_that_is_no_video_is_rejected_when_probed_and_when_played(tmp_path):
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is not a video" * 100)
+    with pytest.raises(VideoError, match="junk.mp4"):
+        probe_video(junk)
+    with pytest.raises(VideoError):
+        list(VideoFile(junk).frames())
+
+
+def test_an_uploaded_video_plays_live_at_its_rate(pages, model, unseen, tmp_path, media_root, user):
+    path = write_video(tmp_path / "colonoscopy.avi", unseen[0], fps=12)
+    with path.open("rb") as upload:
+        response = pages.post("/training/live-videos/", {"video": upload, "model": model.id, "name": ""})
+    video = LiveVideo.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/training/models/{model.id}/live/video/{video.id}/"
+    assert (video.name, video.fps, video.frame_count, video.width, video.height, video.created_by) == \
+        ("colonoscopy.avi", 12.0, 3, 96, 64, user)
+    assert video.path.read_bytes() == path.read_bytes() and video.path.parent == media_root / "live-videos"
+
+    page = pages.get(response["Location"])
+    stream_url = f"/training/models/{model.id}/live/video/{video.id}/stream/"
+    assert f'data-stream-url="{stream_url}"' in page.text and "Target <strong>12.0</strong>" in page.text
+
+    sent = events(pages.get(stream_url + "?fps=0"), 4)
+    assert [e["event"] for e in sent] == ["message"] * 3 + ["end"]
+    assert [e["data"]["index"] for e in sent[:3]] == [0, 1, 2]
+    for event in sent[:3]:
+        assert decode(base64.b64decode(event["data"]["jpeg"])).shape == (64, 96, 3)
+        assert event["data"]["latency_ms"] > 0
+    assert "Polyp" in sent[0]["data"]["tags"] and sent[2]["data"]["fps"] > 0
+    looping = events(pages.get(stream_url + "?fps=0&loop=1"), 5)
+    assert [e["data"]["index"] for e in looping] == [0, 1, 2, 0, 1]
+
+    models_page = pages.get("/training/models/").text
+    assert f'data-url="/training/models/0/live/video/{video.id}/"' in models_page
+    assert f'action="/training/live-videos/{video.id}/delete/"' in models_page
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("broken.mp4", b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 200, "broken.mp4 cannot be played"),
+    ("notes.txt", b"a procedure", "notes.txt is not a video file"),
+    ("empty.avi", b"", "The submitted file is empty."),
+])
+def test_a_rejected_upload_says_why_and_leaves_no_file_and_no_row(pages, model, media_root, name,
+                                                                  content, problem):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = pages.post("/training/live-videos/", {
+        "video": SimpleUploadedFile(name, content), "model": model.id,
+    })
+    assert response.status_code == 200 and problem in response.content.decode()
+    assert 'id="live-video-form"' in response.text
+    assert not LiveVideo.objects.exists() and live_video_files(media_root) == []
+
+
+def test_an_upload_over_the_size_limit_is_refused(pages, model, unseen, tmp_path, settings, media_root):
+    settings.MAX_UPLOAD_BYTES = 100
+    path = write_video(tmp_path / "long.avi", unseen[0])
+    with path.open("rb") as upload:
+        response = pages.post("/training/live-videos/", {"video": upload, "model": model.id})
+    assert "(MAX_UPLOAD_BYTES)" in response.content.decode()
+    assert not LiveVideo.objects.exists() and live_video_files(media_root) == []
+
+
+def test_deleting_a_video_deletes_its_file(pages, model, unseen, tmp_path,
+                                           django_capture_on_commit_callbacks):
+    for name in ("a.avi", "b.avi"):
+        with write_video(tmp_path / name, unseen[0]).open("rb") as upload:
+            pages.post("/training/live-videos/", {"video": upload, "model": model.id})
+    first, second = LiveVideo.objects.order_by("id")
+    paths = [first.path, second.path]
+    assert all(p.is_file() for p in paths)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = pages.post(f"/training/live-videos/{first.id}/delete/")
+    assert response.status_code == 302 and not paths[0].exists() and paths[1].is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        LiveVideo.objects.all().delete()  # as the admin's bulk delete does
+    assert not paths[1].exists()
+    assert pages.get(f"/training/models/{model.id}/live/video/{first.id}/").status_code == 404
+
+
+def test_a_video_whose_file_is_gone_is_not_streamed(pages, model, unseen, tmp_path):
+    with write_video(tmp_path / "a.avi", unseen[0]).open("rb") as upload:
+        pages.post("/training/live-videos/", {"video": upload, "model": model.id})
+    video = LiveVideo.objects.get()
+    video.path.unlink()
+    assert pages.get(f"/training/models/{model.id}/live/video/{video.id}/stream/").status_code == 404
+
+
+# ---------- the cap on concurrent streams, and a client going away ----------
+
+
+def test_past_the_cap_a_stream_is_refused_with_429_until_one_ends(pages, model, small_sequence, settings):
+    settings.LIVE_MAX_STREAMS = 1
+    url = f"/training/models/{model.id}/live/{small_sequence.id}/stream/?fps=0"
+    first = pages.get(url + "&loop=1")
+    assert first.status_code == 200 and LIVE_STREAMS.active == 1
+    refused = pages.get(url)
+    assert refused.status_code == 429
+    assert "already plays 1 live stream" in refused.json()["error"] and "LIVE_MAX_STREAMS" in refused.json()["error"]
+    assert [e["data"]["index"] for e in events(first, 2)] == [0, 1]  # the refusal did not disturb the first
+    assert LIVE_STREAMS.active == 0  # closed by the client
+    finished = pages.get(url)
+    assert [e["event"] for e in events(finished, 4)][-1] == "end"
+    unread = pages.get(url)
+    assert LIVE_STREAMS.active == 1
+    close(unread)  # closed before its first event: the slot comes back all the same
+
+
+def read_event(response: http.client.HTTPResponse) -> dict:
+    fields = {}
+    while (line := response.readline()) not in (b"\n", b""):
+        key, value = line.decode().rstrip("\n").split(": ", 1)
+        fields[key] = value
+    assert fields, "the stream ended early"
+    return json.loads(fields["data"])
+
+
+def wait_for(condition, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_client_going_away_stops_its_stream_on_a_real_server(live_server, settings, trained, user, unseen):
+    install_default_tags()  # a transactional test's database may have been flushed by an earlier one
+    model = store_model(run=None, result=trained, metrics={}, config=CONFIG, name="tiny")
+    with tempfile.TemporaryDirectory() as folder:
+        sequence = import_sequence(source=write_frames(Path(folder), unseen[0]), name="live", created_by=user).sequence
+    settings.LIVE_MAX_STREAMS = 1
+    browser = Client()
+    browser.force_login(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+    host, port = live_server.thread.host, live_server.thread.port
+    path = f"/training/models/{model.id}/live/{sequence.id}/stream/?loop=1"
+
+    def open_stream() -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        connection.request("GET", path, headers={"Cookie": cookie, "Accept": "text/event-stream"})
+        return connection, connection.getresponse()
+
+    connection, response = open_stream()
+    assert response.status == 200
+    assert [read_event(response)["index"] for _ in range(2)] == [0, 1]
+    assert LIVE_STREAMS.active == 1
+    other, refused = open_stream()
+    assert refused.status == 429 and "LIVE_MAX_STREAMS" in json.loads(refused.read())["error"]
+    other.close()
+
+    response.close()
+    connection.close()  # the client goes away while the sequence loops on
+    assert wait_for(lambda: LIVE_STREAMS.active == 0), "the server went on playing to a closed connection"
+
+    connection, response = open_stream()  # the slot is free for the next client
+    assert response.status == 200 and read_event(response)["index"] == 0
+    response.close()
+    connection.close()
+    assert wait_for(lambda: LIVE_STREAMS.active == 0)

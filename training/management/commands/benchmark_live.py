@@ -1,4 +1,4 @@
-"""End-to-end speed of online mode: read + predict + overlay + JPEG-encode per frame, unpaced."""
+"""End-to-end speed of online mode: read (or decode) + predict + overlay + JPEG-encode per frame, unpaced."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sequences.selectors import frame_path
 from sequences.synthetic import make_sequence
 from tags.models import Tag
 from training.inference import Segmenter
-from training.live import LivePipeline, hex_to_rgb, play
+from training.live import ImageFiles, LivePipeline, VideoError, VideoFile, hex_to_rgb, play, probe_video
 from training.models import TrainedModel
 from training.network import Checkpoint, NetworkConfig, build_network
 from training.services import checkpoint_path
@@ -36,7 +36,8 @@ def parse_size(text: str) -> tuple[int, int]:
 class Command(BaseCommand):
     help = (
         "Measure online mode's end-to-end frames/s (read + predict + overlay + encode, no pacing) of a model "
-        "over a sequence, or of an untrained default-size network over generated frames (--synthetic)."
+        "over a sequence or a video file (--video), or of an untrained default-size network over generated "
+        "frames (--synthetic, or --synthetic --video FILE)."
     )
 
     def add_arguments(self, parser):
@@ -47,8 +48,10 @@ class Command(BaseCommand):
         parser.add_argument("--synthetic", action="store_true",
                             help="Generated frames and the default network (untrained: the same arithmetic).")
         parser.add_argument("--threads", type=int, default=0, help="Torch threads (default: torch's choice).")
+        parser.add_argument("--video", default="", help="A video file decoded as it plays, instead of a sequence.")
 
-    def handle(self, *args, model_id, sequence_id, frames: int, size: str, synthetic: bool, threads: int, **o):
+    def handle(self, *args, model_id, sequence_id, frames: int, size: str, synthetic: bool, threads: int,
+               video: str, **o):
         if threads:
             torch.set_num_threads(threads)
         wanted = parse_size(size) if size else None
@@ -56,14 +59,25 @@ class Command(BaseCommand):
             if synthetic:
                 segmenter, colors, paths = self._synthetic(Path(folder), wanted or (384, 288))
             else:
-                if model_id is None or sequence_id is None:
-                    raise CommandError("Give MODEL_ID SEQUENCE_ID, or --synthetic.")
+                if model_id is None or (sequence_id is None and not video):
+                    raise CommandError("Give MODEL_ID SEQUENCE_ID, MODEL_ID --video FILE, or --synthetic.")
                 segmenter, colors, paths = self._stored(model_id, sequence_id)
+            source = ImageFiles(paths)
+            shape = cv2.imread(str(paths[0][1])).shape if paths else None
+            if video:
+                try:
+                    info = probe_video(Path(video))
+                except VideoError as exc:
+                    raise CommandError(str(exc)) from exc
+                source, shape = VideoFile(Path(video)), (info.height, info.width)
+            if wanted is not None:
+                shape = (wanted[1], wanted[0])
             pipeline = LivePipeline(segmenter, colors, size=wanted)
-            warm = list(play(pipeline, paths[:1] * 5, fps=0))  # first calls allocate; not what a stream sees
-            shape = cv2.imread(str(paths[0][1])).shape if wanted is None else (wanted[1], wanted[0])
+            warming = play(pipeline, source, fps=0, loop=True)  # first calls allocate; not what a stream sees
+            warm = [next(warming) for _ in range(5)]
+            warming.close()
             started = time.perf_counter()
-            stream = play(pipeline, paths, fps=0, loop=True)
+            stream = play(pipeline, source, fps=0, loop=True)
             done = [next(stream) for _ in range(frames)]
             stream.close()
             seconds = time.perf_counter() - started
@@ -77,18 +91,20 @@ class Command(BaseCommand):
             f"JPEG {len(warm[-1].jpeg) // 1024} KiB; a mask drawn on {drawn:.0%} of the frames)"
         )
 
-    def _stored(self, model_id: int, sequence_id: int):
+    def _stored(self, model_id: int, sequence_id: int | None):
         model = TrainedModel.objects.filter(pk=model_id).first()
         if model is None:
             raise CommandError(f"No trained model with id {model_id}.")
-        sequence = Sequence.objects.filter(pk=sequence_id).first()
-        if sequence is None:
-            raise CommandError(f"No sequence with id {sequence_id}.")
         if not checkpoint_path(model).is_file():
             raise CommandError(f"The checkpoint of model {model_id} is missing.")
-        paths = [(f.index, frame_path(f)) for f in sequence.frames.order_by("index")]
-        if not paths:
-            raise CommandError(f"Sequence {sequence_id} has no frames.")
+        paths = []
+        if sequence_id is not None:
+            sequence = Sequence.objects.filter(pk=sequence_id).first()
+            if sequence is None:
+                raise CommandError(f"No sequence with id {sequence_id}.")
+            paths = [(f.index, frame_path(f)) for f in sequence.frames.order_by("index")]
+            if not paths:
+                raise CommandError(f"Sequence {sequence_id} has no frames.")
         colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
         return Segmenter(checkpoint_path(model)), colors, paths
 
