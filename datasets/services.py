@@ -40,7 +40,7 @@ from tags.models import Procedure, Tag
 
 from . import formats
 from .models import DatasetExport, JobRecord
-from .splits import SPLITS, split_by_sequence
+from .splits import SPLITS, check_split, split_by_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -281,12 +281,15 @@ def create_export(
     include_propagated: bool = False,
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
     seed: int = 0,
+    split: dict[str, list[int]] | None = None,
     created_by=None,
     enqueue: bool = True,
 ) -> DatasetExport:
     """Record an export and decide its split by sequence; queue it as a background job unless not ``enqueue``.
 
-    The split is fixed here, so the export row says which sequence went where before a byte is written.
+    The split is fixed here, so the export row says which sequence went where before a byte is written:
+    drawn from ``fractions`` and ``seed``, or ``split`` as given ({"train": [sequence ids], "val": …,
+    "test": …}, e.g. a cross-validation fold), in which case the recorded fractions are its own.
     """
     name = name.strip()
     if not name:
@@ -298,12 +301,21 @@ def create_export(
         raise InvalidInput("Choose at least one tag.")
     if len(tags) > formats.MAX_CLASSES:
         raise InvalidInput(f"At most {formats.MAX_CLASSES} tags fit a uint8 label map.")
-    validate_fractions(*fractions)
+    if split is None:
+        validate_fractions(*fractions)
     masks = Mask.objects.filter(frame__sequence__in=sequences, tag__in=tags)
     if not (masks if include_propagated else trusted(masks)).exists():
         kind = "" if include_propagated else " made by hand or reviewed"
         raise InvalidInput(f"No mask{kind} of the chosen tags on the chosen sequences: nothing to export.")
-    split = split_by_sequence([s.id for s in sequences], fractions=fractions, seed=seed)
+    if split is None:
+        split = split_by_sequence([s.id for s in sequences], fractions=fractions, seed=seed)
+    else:
+        try:
+            check_split(split, [s.id for s in sequences])
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
+        split = {side: sorted(split.get(side, [])) for side in SPLITS}
+        fractions = tuple(len(split[side]) / len(sequences) for side in SPLITS)
     with transaction.atomic():
         export = DatasetExport.objects.create(
             name=name, include_propagated=include_propagated, train_fraction=fractions[0],

@@ -51,3 +51,28 @@ def split_by_sequence(
         result[name] = sorted(ids[start: start + count])
         start += count
     return result
+
+
+def cross_validation_folds(sequence_ids: Sequence[int], *, folds: int, seed: int = 0) -> list[dict[str, list[int]]]:
+    """``folds`` splits in which every sequence is in 'val' exactly once and in 'train' otherwise ('test'
+    empty): k-fold cross-validation by sequence. Fold sizes differ by at most one sequence.
+    """
+    ids = sorted(set(sequence_ids))
+    if not 2 <= folds <= len(ids):
+        raise ValueError(f"{folds} folds need from 2 up to {len(ids)} (one per sequence) folds.")
+    random.Random(seed).shuffle(ids)
+    groups = [sorted(ids[i::folds]) for i in range(folds)]
+    return [{"train": sorted(set(ids) - set(group)), "val": group, "test": []} for group in groups]
+
+
+def check_split(split: dict[str, list[int]], sequence_ids: Sequence[int]) -> None:
+    """Raise ValueError unless ``split`` puts each of ``sequence_ids`` on exactly one side, train non-empty."""
+    placed = [i for side in SPLITS for i in split.get(side, [])]
+    if set(split) - set(SPLITS):
+        raise ValueError(f"Unknown split side(s): {', '.join(sorted(set(split) - set(SPLITS)))}.")
+    if len(placed) != len(set(placed)):
+        raise ValueError("A sequence is on two sides of the split.")
+    if set(placed) != set(sequence_ids):
+        raise ValueError("The split must place every chosen sequence, and only those.")
+    if not split.get("train"):
+        raise ValueError("The train side of the split is empty.")

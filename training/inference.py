@@ -37,9 +37,11 @@ class Segmenter:
     """A trained segmentation network, loaded once, ready for one frame after another.
 
     Thread-safe: concurrent ``predict`` calls are serialised (torch already uses every core per call).
+    ``flips`` turns on test-time flips (see ``__init__``).
     """
 
-    def __init__(self, checkpoint: Checkpoint | str | Path, *, device: str = "", threads: int | None = None):
+    def __init__(self, checkpoint: Checkpoint | str | Path, *, device: str = "", threads: int | None = None,
+                 flips: bool = False):
         if not isinstance(checkpoint, Checkpoint):
             checkpoint = Checkpoint.load(checkpoint)
         if threads:
@@ -52,6 +54,9 @@ class Segmenter:
         self.network = build_network(checkpoint.network)
         self.network.load_state_dict(checkpoint.state_dict)
         self.network.to(self.device).eval()
+        # Test-time flips: the network also sees the frame mirrored left-right, up-down and both, and the four
+        # answers (flipped back) are averaged. Four times the arithmetic; for offline use, not the live page.
+        self.flips = flips
         self._lock = threading.Lock()
 
     @torch.inference_mode()
@@ -64,7 +69,7 @@ class Segmenter:
         small = cv2.resize(image, (net_width, net_height), interpolation=cv2.INTER_AREA)
         batch = normalise(torch.from_numpy(small).permute(2, 0, 1)[None].contiguous().to(self.device))
         with self._lock:
-            out = self.network(batch)
+            out = self._forward_with_flips(batch) if self.flips else self.network(batch)
         # Upsample logits, not probabilities: the 0.5 contour stays where the network put it.
         logits = F.interpolate(out["masks"], size=(height, width), mode="bilinear", align_corners=False)[0]
         probs = torch.sigmoid(logits).float().cpu().numpy()
@@ -74,3 +79,14 @@ class Segmenter:
             scores = torch.sigmoid(out["findings"][0]).float().cpu().numpy()
             findings = {name: float(scores[i]) for i, name in enumerate(self.finding_names)}
         return Prediction(masks=masks, findings=findings)
+
+    def _forward_with_flips(self, batch: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The network's logits averaged over the identity and three flips of ``batch`` (1, 3, H, W)."""
+        dims = [(), (3,), (2,), (2, 3)]
+        out = self.network(torch.cat([batch.flip(d) if d else batch for d in dims]))
+        masks = torch.stack([out["masks"][i:i + 1].flip(d) if d else out["masks"][i:i + 1]
+                             for i, d in enumerate(dims)]).mean(dim=0)
+        averaged = {"masks": masks}
+        if "findings" in out:
+            averaged["findings"] = out["findings"].mean(dim=0, keepdim=True)
+        return averaged

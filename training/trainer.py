@@ -59,6 +59,8 @@ class TrainConfig:
     findings_weight: float = 0.2
     init: str | None = None  # a checkpoint to start from (weights whose shapes match are loaded)
     ema_decay: float = 0.98  # 0 turns the weight average off
+    keep: str = "best"  # the checkpoint: "best" validation epoch, or "last" (no choice made on validation data)
+    validate_every: int = 1  # epochs between validations (the last epoch is always validated)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,7 +69,7 @@ class TrainConfig:
 @dataclass
 class EpochMetrics:
     epoch: int
-    train_loss: float
+    train_loss: float | None  # None when the time budget ran out before the epoch's first batch
     val_loss: float | None
     val_dice: float | None  # mean over classes of (mean over sequences of the mean over their frames)
     val_dice_per_class: dict[str, float]
@@ -76,6 +78,14 @@ class EpochMetrics:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def summary(self) -> str:
+        """One line for a log or a terminal."""
+        def fmt(value: float | None, digits: int) -> str:
+            return "—" if value is None else f"{value:.{digits}f}"
+
+        return (f"epoch {self.epoch:4d}  loss {fmt(self.train_loss, 4)}  val Dice {fmt(self.val_dice, 3)}  "
+                f"lr {self.learning_rate:.2e}  {self.seconds:6.0f} s")
 
 
 @dataclass
@@ -278,7 +288,8 @@ def train(
 
     ``on_epoch`` is called after every epoch; returning False stops training (cancellation).
     ``on_heartbeat`` is called every ~10 s while training (a job's proof of life between epochs). With no
-    validation samples, the last epoch is kept. Deterministic for a seed on CPU, up to thread timing.
+    validation samples, or ``config.keep`` "last", the last epoch is kept. Deterministic for a seed on CPU, up
+    to thread timing.
     """
     if not train_samples:
         raise ValueError("No training samples: the export's train split is empty.")
@@ -368,18 +379,19 @@ def train(
                 last_beat = time.monotonic()
         val_loss = val_dice = None
         per_class: dict[str, float] = {}
-        if val_samples:
+        finished = epoch == config.epochs or bool(budget and progress(step) >= 1.0)
+        if val_samples and (finished or epoch % config.validate_every == 0):
             val_loss, val_dice, per_class = evaluate(
                 scored, val_samples, input_size=config.input_size, device=device, class_names=class_names
             )
         metrics = EpochMetrics(
-            epoch=epoch, train_loss=float(np.mean(losses)) if losses else float("nan"), val_loss=val_loss,
+            epoch=epoch, train_loss=float(np.mean(losses)) if losses else None, val_loss=val_loss,
             val_dice=val_dice, val_dice_per_class=per_class,
             learning_rate=optimizer.param_groups[0]["lr"], seconds=time.monotonic() - started,
         )
         history.append(metrics)
-        logger.info("epoch %d: train loss %.4f, val Dice %s", epoch, metrics.train_loss, val_dice)
-        if val_dice is None or best_dice is None or val_dice > best_dice:
+        logger.info("%s", metrics.summary())
+        if config.keep == "best" and val_dice is not None and (best_dice is None or val_dice > best_dice):
             best_state, best_epoch, best_dice = copy.deepcopy(scored.state_dict()), epoch, val_dice
         if on_epoch is not None and on_epoch(metrics) is False:
             stopped_by = "cancelled"
@@ -387,6 +399,8 @@ def train(
         if budget and progress(step) >= 1.0:
             stopped_by = "minutes"
             break
+    if best_state is None and history:  # keep "last", or nothing to validate on: the last epoch
+        best_epoch, best_dice = history[-1].epoch, history[-1].val_dice
     state = {k: v.detach().cpu() for k, v in (best_state or scored.state_dict()).items()}
     checkpoint = Checkpoint(
         network=network_config, state_dict=state, class_names=list(class_names),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from masks.models import Mask
@@ -37,3 +39,19 @@ def annotated_sequence(
         if half.any():
             save_mask(frame=sequence.frames.get(index=0), tag=second_tag, color=second_tag.color, mask=half)
     return sequence, images
+
+
+def write_dataset(root: Path, sequences: dict[str, tuple[list[str], int]]) -> dict[str, list[np.ndarray]]:
+    """A BENCHMARKS.md-layout folder: for each id, frames named as given (generated with the seed)."""
+    (root / "frames").mkdir(parents=True)
+    (root / "masks").mkdir()
+    truth = {}
+    for sequence_id, (names, seed) in sequences.items():
+        images, masks = make_sequence(count=len(names), height=48, width=64, seed=seed)
+        for name, image, mask in zip(names, images, masks, strict=True):
+            cv2.imwrite(str(root / "frames" / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            cv2.imwrite(str(root / "masks" / name), np.where(mask, 255, 0).astype(np.uint8))
+        truth[sequence_id] = masks
+    listing = [{"id": k, "frames": names} for k, (names, _) in sequences.items()]
+    (root / "sequences.json").write_text(json.dumps(listing))
+    return truth

@@ -14,6 +14,7 @@ from pycocotools.coco import COCO
 from annotator.errors import InvalidInput
 from datasets.models import DatasetExport
 from datasets.services import cancel, create_export, export_path, run_export
+from datasets.splits import cross_validation_folds
 from findings.services import create_finding
 from masks.models import Mask
 from masks.services import accept_mask
@@ -70,6 +71,25 @@ def test_same_seed_same_split_other_seed_other_split(annotated, polyp):
     assert first.split == again.split
     splits = {json.dumps(make_export(annotated, [polyp], seed=s).split, sort_keys=True) for s in range(2, 6)}
     assert len(splits) > 1
+
+
+def test_a_given_split_such_as_a_cross_validation_fold_is_exported_as_given(annotated, polyp):
+    ids = [s.id for s in annotated]
+    fold = cross_validation_folds(ids, folds=5, seed=0)[2]
+    export = make_export(annotated, [polyp], split=fold)
+    assert export.split == fold and export.split["test"] == []
+    assert (export.train_fraction, export.val_fraction, export.test_fraction) == (0.8, 0.2, 0.0)
+    with open_zip(export) as archive:
+        coco = json.loads(archive.read("annotations/instances_val.json"))
+        assert {image["sequence_id"] for image in coco["images"]} == set(fold["val"])
+    for split, message in [
+        ({"train": ids[1:], "val": ids[:2]}, "two sides"),
+        ({"train": ids[2:], "val": ids[:1]}, "every chosen sequence"),
+        ({"train": [], "val": ids}, "train side of the split is empty"),
+        ({"train": ids[1:], "holdout": ids[:1]}, "Unknown split side"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            create_export(name="x", sequences=annotated, tags=[polyp], split=split, enqueue=False)
 
 
 def test_coco_round_trip_matches_the_stored_masks_exactly(annotated, polyp, ulcer, tmp_path):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -14,25 +11,9 @@ from django.core.management.base import CommandError
 from masks.models import Mask
 from masks.storage import absolute, read_mask
 from sequences.models import Sequence
-from sequences.synthetic import make_sequence
+from tests.datasets.factories import write_dataset
 
 pytestmark = pytest.mark.django_db
-
-
-def write_dataset(root: Path, sequences: dict[str, tuple[list[str], int]]) -> dict[str, list[np.ndarray]]:
-    """A BENCHMARKS.md-layout folder: for each id, frames named as given (generated with the seed)."""
-    (root / "frames").mkdir(parents=True)
-    (root / "masks").mkdir()
-    truth = {}
-    for sequence_id, (names, seed) in sequences.items():
-        images, masks = make_sequence(count=len(names), height=48, width=64, seed=seed)
-        for name, image, mask in zip(names, images, masks, strict=True):
-            cv2.imwrite(str(root / "frames" / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-            cv2.imwrite(str(root / "masks" / name), np.where(mask, 255, 0).astype(np.uint8))
-        truth[sequence_id] = masks
-    listing = [{"id": k, "frames": names} for k, (names, _) in sequences.items()]
-    (root / "sequences.json").write_text(json.dumps(listing))
-    return truth
 
 
 def test_import_dataset_keeps_listed_order_and_imports_masks(tmp_path, polyp):

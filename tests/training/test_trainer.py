@@ -60,12 +60,32 @@ def test_segmenter_predicts_probability_maps_at_the_frame_size(short_run, lesion
         segmenter.predict(sample.image.astype(np.float32))
 
 
+def test_test_time_flips_make_the_prediction_mirror_with_the_frame(short_run, lesion_data):
+    sample = lesion_data[1][2]
+    mirrored = np.ascontiguousarray(sample.image[:, ::-1])
+    plain, flipped = Segmenter(short_run[0].checkpoint), Segmenter(short_run[0].checkpoint, flips=True)
+    # Averaged over the flips, the answer for a mirrored frame is the mirrored answer: a plain network's is not.
+    assert np.allclose(flipped.predict(mirrored).masks["Polyp"][:, ::-1], flipped.predict(sample.image).masks["Polyp"],
+                       atol=1e-4)
+    assert not np.allclose(plain.predict(mirrored).masks["Polyp"][:, ::-1], plain.predict(sample.image).masks["Polyp"],
+                           atol=1e-4)
+    assert dice(flipped.predict(sample.image).binary()["Polyp"], sample.masks[0]) > 0.3
+
+
 def test_cancelling_from_the_epoch_callback_stops_training(lesion_data):
     train_samples, val_samples = lesion_data
     config = TrainConfig(epochs=50, batch_size=4, input_size=(64, 96), threads=1)
     result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=config,
                    on_epoch=lambda m: m.epoch < 2)
     assert result.stopped_by == "cancelled" and len(result.history) == 2
+
+
+def test_keep_last_keeps_the_last_epoch_and_validates_only_every_nth_and_the_last(lesion_data):
+    train_samples, val_samples = lesion_data
+    config = TrainConfig(epochs=5, batch_size=4, input_size=(64, 96), threads=1, keep="last", validate_every=2)
+    result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=config)
+    assert [m.val_dice is not None for m in result.history] == [False, True, False, True, True]
+    assert result.best_epoch == 5 and result.best_val_dice == result.history[-1].val_dice
 
 
 def test_initial_weights_are_loaded_where_shapes_match(short_run, lesion_data, tmp_path):

@@ -1,8 +1,17 @@
 """From a BENCHMARKS.md-layout folder to a trained network, measured: import, export, train, score.
 
+Two protocols. The default holds out sequences: one export split train / val / test by sequence, one
+network, its validation Dice (best epoch) and test Dice. ``--folds K`` cross-validates by sequence: K
+exports whose validation sides partition the sequences, K networks trained through the job queue by
+``--parallel`` batch workers (``db_worker --batch``), each scored at its last epoch (no choice made on the
+data it is scored on) on the sequences it never saw; the headline is the mean over all sequences. With
+few procedures a single held-out pair of sequences says more about those two polyps than about the
+network: that is why the cross-validated figure is the one reported.
+
 By default everything happens in a throw-away SQLite database and MEDIA_ROOT (a child process of this
 command with its own DATABASE_URL and MEDIA_ROOT), so the current database is untouched; ``--in-place``
-runs in the current database and media folder instead and keeps the sequences, export and model.
+runs in the current database and media folder instead and keeps the sequences, exports and models (its
+``--folds`` workers also run whatever else waits on the default queue).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +34,13 @@ from annotator.errors import InvalidInput
 from datasets.management.commands.import_masks import tag_by_name
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, import_dataset, run_export
+from datasets.splits import cross_validation_folds
 from training.data import load_export
 from training.inference import Segmenter
 from training.management.commands.train_model import parse_size, parse_widths
 from training.models import TrainedModel, TrainingRun
 from training.services import run_training, start_training, train_config
-from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig
+from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, dice
 
 
 class Command(BaseCommand):
@@ -50,6 +61,10 @@ class Command(BaseCommand):
         parser.add_argument("--widths", default=",".join(str(w) for w in TrainConfig.widths))
         parser.add_argument("--threads", type=int, default=0,
                             help="Torch threads (default 0: 2, or 1 when the machine is busy).")
+        parser.add_argument("--folds", type=int, default=0,
+                            help="Cross-validate by sequence with this many folds (0: one train/val/test split).")
+        parser.add_argument("--parallel", type=int, default=1,
+                            help="With --folds: folds trained at once, each with one torch thread when above 1.")
         parser.add_argument("--json", dest="json_out", help="Also write the figures as JSON here.")
         parser.add_argument("--in-place", action="store_true",
                             help="Use the current database and MEDIA_ROOT (and keep what is made).")
@@ -74,6 +89,7 @@ class Command(BaseCommand):
                        "--in-place", "--json", str(out), "--minutes", str(o["minutes"]), "--epochs", str(o["epochs"]),
                        "--tag", o["tag"], "--seed", str(o["seed"]), "--input-size", o["input_size"],
                        "--threads", str(o["threads"]), "--augment", o["augment"], "--widths", o["widths"],
+                       "--folds", str(o["folds"]), "--parallel", str(o["parallel"]),
                        "--split", *(str(f) for f in o["split"])]
             subprocess.run([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "migrate", "--no-input",
                             "-v", "0"], env=env, check=True)
@@ -93,69 +109,179 @@ class Command(BaseCommand):
         import_seconds = time.monotonic() - started
         masks = sum(m.imported for m in imported.masks)
         self.stdout.write(f"imported {len(imported.sequences)} sequences, {masks} masks in {import_seconds:.0f} s")
+        try:
+            config = train_config(epochs=o["epochs"], minutes=o["minutes"], input_size=parse_size(o["input_size"]),
+                                  threads=o["threads"], seed=o["seed"], augment=o["augment"],
+                                  widths=parse_widths(o["widths"]), keep="last" if o["folds"] else "best",
+                                  # cross-validation keeps the last epoch: validation is only for the progress shown
+                                  validate_every=5 if o["folds"] else 1)
+        except InvalidInput as exc:
+            raise CommandError(str(exc)) from exc
+        figures = {
+            "dataset": str(dataset), "sequences": len(imported.sequences), "masks": masks,
+            "input_size": list(config.input_size), "minutes_budget": o["minutes"], "widths": list(config.widths),
+            "augment": config.augment, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
+            "import_seconds": round(import_seconds, 1),
+        }
+        load_during: list[float] = []
+        if o["folds"]:
+            figures.update(self.cross_validate(dataset, imported.sequences, tag, config, o, load_during))
+        else:
+            figures.update(self.hold_out(dataset, imported.sequences, tag, config, o, load_during))
+        threads = 1 if o["folds"] and o["parallel"] > 1 else (config.threads or torch.get_num_threads())
+        figures["machine"] = {
+            "cpus": os.cpu_count(), "torch_threads_per_run": threads,
+            "cuda": torch.cuda.is_available(), "loadavg_before": [round(v, 2) for v in load_before],
+            "loadavg_1min_during_mean": round(float(np.mean(load_during)), 2) if load_during else None,
+            "loadavg_after": [round(v, 2) for v in os.getloadavg()],
+        }
+        self.stdout.write(self.style.SUCCESS(figures.pop("summary") + (
+            f" Load average during training {figures['machine']['loadavg_1min_during_mean']} on "
+            f"{os.cpu_count()} CPUs.")))
+        return figures
 
-        started = time.monotonic()
-        export = create_export(name=f"benchmark {dataset.name}", sequences=imported.sequences, tags=[tag],
-                               fractions=tuple(o["split"]), seed=o["seed"], enqueue=False)
+    def export(self, name: str, sequences, tag, o: dict, split: dict | None = None) -> DatasetExport:
+        export = create_export(name=name, sequences=sequences, tags=[tag], fractions=tuple(o["split"]),
+                               seed=o["seed"], split=split, enqueue=False)
         if run_export(export.id) != DatasetExport.State.SUCCEEDED:
             export.refresh_from_db()
             raise CommandError(f"The export failed: {export.error}")
         export.refresh_from_db()
+        return export
+
+    def hold_out(self, dataset: Path, sequences, tag, config, o: dict, load_during: list[float]) -> dict:
+        """One train / val / test split, one network: best-epoch validation Dice and test Dice."""
+        started = time.monotonic()
+        export = self.export(f"benchmark {dataset.name}", sequences, tag, o)
         export_seconds = time.monotonic() - started
-        names = {s.id: s.name for s in imported.sequences}
+        names = {s.id: s.name for s in sequences}
         split = {side: [names[i] for i in ids] for side, ids in export.split.items()}
         self.stdout.write(f"exported in {export_seconds:.0f} s; split by sequence: {split}")
-
-        config = train_config(epochs=o["epochs"], minutes=o["minutes"], input_size=parse_size(o["input_size"]),
-                              threads=o["threads"], seed=o["seed"], augment=o["augment"],
-                              widths=parse_widths(o["widths"]))
         run = start_training(name=f"benchmark {dataset.name}", config=config, export=export, enqueue=False)
 
         def report(m: EpochMetrics) -> None:
-            self.stdout.write(f"epoch {m.epoch:4d}  loss {m.train_loss:.4f}  val Dice {m.val_dice:.3f}  "
-                              f"{m.seconds:6.0f} s")
+            load_during.append(os.getloadavg()[0])
+            self.stdout.write(m.summary())
 
-        load_during = []
         started = time.monotonic()
-        state = run_training(run.id, report=lambda m: (load_during.append(os.getloadavg()[0]), report(m)))
+        state = run_training(run.id, report=report)
         train_seconds = time.monotonic() - started
         run.refresh_from_db()
         if state != TrainingRun.State.SUCCEEDED:
             raise CommandError(f"Training failed: {run.error}")
         model = TrainedModel.objects.get(run=run)
-        metrics = model.metrics
-        ms_full = self.time_full_frames(model, export)
-        history = run.history
+        metrics, history = model.metrics, run.history
         figures = {
-            "dataset": str(dataset),
-            "sequences": len(imported.sequences), "masks": masks,
-            "split": split, "counts": export.counts,
-            "input_size": list(config.input_size), "minutes_budget": o["minutes"], "widths": list(config.widths),
-            "augment": config.augment, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
+            "protocol": "hold-out", "split": split, "counts": export.counts,
             "train_minutes": round(metrics["train_seconds"] / 60, 2),
             "train_and_score_minutes": round(train_seconds / 60, 2),
             "epochs": metrics["epochs"], "best_epoch": metrics["best_epoch"],
             "val_dice_best_epoch": metrics.get("val_dice"),
             "val_dice_last_epoch": history[-1]["val_dice"] if history else None,
-            "test_dice": metrics.get("test_dice"),
-            "initial_val_dice": metrics.get("initial_val_dice"),
-            "ms_per_frame_384x288": ms_full,
-            "import_seconds": round(import_seconds, 1), "export_seconds": round(export_seconds, 1),
-            "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                        "cuda": torch.cuda.is_available(), "loadavg_before": [round(v, 2) for v in load_before],
-                        "loadavg_1min_during_mean": round(float(np.mean(load_during)), 2) if load_during else None,
-                        "loadavg_after": [round(v, 2) for v in os.getloadavg()]},
-            "model_id": model.id, "checkpoint": model.checkpoint.name,
+            "test_dice": metrics.get("test_dice"), "initial_val_dice": metrics.get("initial_val_dice"),
+            "ms_per_frame_384x288": self.time_full_frames(model, export),
+            "export_seconds": round(export_seconds, 1), "model_id": model.id, "checkpoint": model.checkpoint.name,
         }
-        self.stdout.write(self.style.SUCCESS(
+        figures["summary"] = (
             f"Validation Dice on unseen sequences {split['val']}: {_fmt(figures['val_dice_best_epoch'])} "
             f"(best epoch {figures['best_epoch']} of {figures['epochs']}; "
             f"last epoch {_fmt(figures['val_dice_last_epoch'])}); "
             f"test Dice on {split['test']} (never used for anything): {_fmt(figures['test_dice'])}; "
-            f"trained {figures['train_minutes']} min; inference {ms_full} ms/frame at 384×288; "
-            f"load average during training {figures['machine']['loadavg_1min_during_mean']} on {os.cpu_count()} CPUs."
-        ))
+            f"trained {figures['train_minutes']} min; inference {figures['ms_per_frame_384x288']} ms/frame at "
+            f"384×288."
+        )
         return figures
+
+    def cross_validate(self, dataset: Path, sequences, tag, config, o: dict, load_during: list[float]) -> dict:
+        """K folds by sequence trained through the job queue; each sequence scored by the network that never
+        saw it, at that network's last epoch."""
+        parallel = max(1, o["parallel"])
+        if parallel > 1:
+            config = replace(config, threads=1)  # two single-thread trainings beat two two-thread ones on 2 cores
+        try:
+            folds = cross_validation_folds([s.id for s in sequences], folds=o["folds"], seed=o["seed"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        names = {s.id: s.name for s in sequences}
+        runs = []
+        for k, split in enumerate(folds, 1):
+            export = self.export(f"benchmark {dataset.name} fold {k}/{len(folds)}", sequences, tag, o, split=split)
+            runs.append(start_training(name=f"benchmark {dataset.name} fold {k}/{len(folds)}", config=config,
+                                       export=export))  # queued: the workers below take them
+            self.stdout.write(f"fold {k}: validation sequences {[names[i] for i in split['val']]}")
+        started = time.monotonic()
+        self.run_workers(parallel, runs, load_during)
+        wall_seconds = time.monotonic() - started
+        per_fold: list[dict] = []
+        per_sequence: dict[str, dict[str, float]] = {variant: {} for variant in VARIANTS}
+        for k, run in enumerate(runs, 1):
+            run.refresh_from_db()
+            if run.state != TrainingRun.State.SUCCEEDED:
+                raise CommandError(f"Fold {k} (training run {run.id}) {run.state}: {run.error}")
+            model = TrainedModel.objects.get(run=run)
+            scores = sequence_dice(model, run.export)
+            for variant, by_sequence in scores.items():
+                per_sequence[variant].update({names[sid]: score for sid, score in by_sequence.items()})
+            history = run.history
+            per_fold.append({
+                "fold": k, "val_sequences": [names[i] for i in scores["plain"]], "run_id": run.id,
+                "model_id": model.id, "epochs": len(history),
+                "train_minutes": round(model.metrics["train_seconds"] / 60, 2),
+                **{f"dice_{variant}": float(np.mean(list(scores[variant].values()))) for variant in VARIANTS},
+                "val_dice_best_epoch_seen": max((h["val_dice"] for h in history if h["val_dice"] is not None),
+                                                default=None),
+                "initial_val_dice": model.metrics.get("initial_val_dice"),
+            })
+            self.stdout.write(f"fold {k}, last of {len(history)} epochs: " + "; ".join(
+                f"Dice {variant} {per_fold[-1][f'dice_{variant}']:.3f} ("
+                + ", ".join(f"{names[i]} {v:.3f}" for i, v in scores[variant].items()) + ")"
+                for variant in VARIANTS))
+        figures = {
+            "protocol": f"{len(folds)}-fold cross-validation by sequence, last epoch", "folds": per_fold,
+            "parallel": parallel, "wall_minutes": round(wall_seconds / 60, 2),
+            "ms_per_frame_384x288": self.time_full_frames(TrainedModel.objects.get(run=runs[0]), runs[0].export),
+        }
+        lines = []
+        for variant, label in VARIANTS.items():
+            mean = float(np.mean(list(per_sequence[variant].values())))
+            worst = min(f[f"dice_{variant}"] for f in per_fold)
+            figures[variant] = {"dice_per_sequence": per_sequence[variant], "mean_over_sequences": mean,
+                                "mean_over_folds": float(np.mean([f[f"dice_{variant}"] for f in per_fold])),
+                                "worst_fold": worst}
+            lines.append(f"{label}: {mean:.3f} (folds " + ", ".join(f"{f[f'dice_{variant}']:.3f}" for f in per_fold)
+                         + f"; worst {worst:.3f})")
+        figures["summary"] = (
+            f"{len(folds)}-fold cross-validation by sequence, Dice on sequences never seen in training, mean over "
+            f"{len(per_sequence['plain'])} sequences — " + "; ".join(lines) + f". Each network scored at its last "
+            f"epoch after ≤ {o['minutes']} min, {parallel} trained at once on {os.cpu_count()} CPUs; inference "
+            f"{figures['ms_per_frame_384x288']} ms/frame at 384×288."
+        )
+        return figures
+
+    def run_workers(self, count: int, runs: list[TrainingRun], load_during: list[float]) -> None:
+        """Start ``count`` batch workers on the job queue and report the runs' epochs until they exit."""
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        workers = [subprocess.Popen([sys.executable, manage, "db_worker", "--batch", "--queue-name", "*",
+                                     "--no-reload", "--no-startup-delay", "-v", "0"]) for _ in range(count)]
+        try:
+            printed, last_print = "", 0.0
+            while any(w.poll() is None for w in workers):
+                time.sleep(2)
+                load_during.append(os.getloadavg()[0])
+                states = []
+                for k, run in enumerate(runs, 1):
+                    run.refresh_from_db()
+                    last = run.last_epoch
+                    dice = f" val Dice {last['val_dice']:.3f}" if last and last["val_dice"] is not None else ""
+                    states.append(f"fold {k} {run.state} epoch {run.done}{dice}")
+                line = " · ".join(states)
+                if line != printed and time.monotonic() - last_print > 30:
+                    self.stdout.write(line)
+                    printed, last_print = line, time.monotonic()
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.terminate()
 
     @staticmethod
     def time_full_frames(model: TrainedModel, export: DatasetExport, frames: int = 30) -> float:
@@ -173,6 +299,25 @@ class Command(BaseCommand):
             segmenter.predict(image)
             times.append((time.perf_counter() - started) * 1000)
         return round(float(np.median(times)), 1)
+
+
+VARIANTS = {"plain": "as the live page runs it", "flips": "with test-time flips, as pre-annotation runs it"}
+
+
+def sequence_dice(model: TrainedModel, export: DatasetExport) -> dict[str, dict[int, float]]:
+    """For each of :data:`VARIANTS`: sequence id → mean Dice over its validation frames of ``model`` (through
+    the product's Segmenter, at each frame's own size), for the first of the model's classes."""
+    path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
+    segmenters = {"plain": Segmenter(path), "flips": Segmenter(path, flips=True)}
+    data = load_export(export_path(export.file.name))
+    name = data.class_names[0]
+    scores: dict[str, dict[int, list[float]]] = {variant: {} for variant in VARIANTS}
+    for sample in data.splits["val"]:
+        for variant, segmenter in segmenters.items():
+            predicted = segmenter.predict(sample.image).binary()[name]
+            scores[variant].setdefault(int(sample.group), []).append(dice(predicted, sample.masks[0]))
+    return {variant: {sid: float(np.mean(values)) for sid, values in by_sequence.items()}
+            for variant, by_sequence in scores.items()}
 
 
 def _fmt(value) -> str:

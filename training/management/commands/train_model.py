@@ -6,7 +6,7 @@ from annotator.errors import InvalidInput
 from datasets.models import DatasetExport
 from training.models import TrainedModel, TrainingRun
 from training.services import run_training, start_training, train_config
-from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig
+from training.trainer import AUGMENTATIONS, TrainConfig
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -70,12 +70,7 @@ class Command(BaseCommand):
         except InvalidInput as exc:
             raise CommandError(str(exc)) from exc
 
-        def report(m: EpochMetrics) -> None:
-            dice = "—" if m.val_dice is None else f"{m.val_dice:.3f}"
-            self.stdout.write(f"epoch {m.epoch:4d}  loss {m.train_loss:.4f}  val Dice {dice}  "
-                              f"lr {m.learning_rate:.2e}  {m.seconds:6.0f} s")
-
-        state = run_training(run.id, report=report)
+        state = run_training(run.id, report=lambda m: self.stdout.write(m.summary()))
         run = TrainingRun.objects.get(pk=run.id)
         if state != TrainingRun.State.SUCCEEDED:
             raise CommandError(f"Training run {run.id} {state}: {run.error}")

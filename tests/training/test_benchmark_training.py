@@ -1,0 +1,46 @@
+"""benchmark_training end to end on a generated BENCHMARKS.md-layout folder, in its own scratch database:
+both protocols run, every sequence is scored by a network that never saw it, the figures add up."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from tests.datasets.factories import write_dataset
+
+TINY = ["--minutes", "0.2", "--epochs", "2", "--input-size", "32x48"]
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    root = tmp_path / "set"
+    write_dataset(root, {f"seq-{i}": ([f"{i}-{j}.png" for j in range(4)], 40 + i) for i in range(4)})
+    return root
+
+
+def test_cross_validation_scores_every_sequence_once_with_a_network_that_never_saw_it(dataset, tmp_path):
+    out = tmp_path / "figures.json"
+    call_command("benchmark_training", str(dataset), "--folds", "2", "--parallel", "2", *TINY, "--json", str(out))
+    figures = json.loads(out.read_text())
+    assert figures["protocol"] == "2-fold cross-validation by sequence, last epoch"
+    folds = figures["folds"]
+    assert sorted(name for fold in folds for name in fold["val_sequences"]) == [f"seq-{i}" for i in range(4)]
+    for variant in ("plain", "flips"):
+        scores = figures[variant]
+        assert set(scores["dice_per_sequence"]) == {f"seq-{i}" for i in range(4)}
+        assert scores["mean_over_sequences"] == pytest.approx(np.mean(list(scores["dice_per_sequence"].values())))
+        assert scores["worst_fold"] == min(f[f"dice_{variant}"] for f in folds)
+    assert all(1 <= fold["epochs"] <= 2 and fold["run_id"] != folds[0]["run_id"] for fold in folds[1:])
+    assert figures["machine"]["torch_threads_per_run"] == 1 and figures["ms_per_frame_384x288"] > 0
+
+
+def test_hold_out_reports_validation_and_test_dice(dataset, tmp_path):
+    out = tmp_path / "figures.json"
+    call_command("benchmark_training", str(dataset), "--split", "0.5", "0.25", "0.25", *TINY, "--json", str(out))
+    figures = json.loads(out.read_text())
+    assert figures["protocol"] == "hold-out"
+    assert [len(figures["split"][side]) for side in ("train", "val", "test")] == [2, 1, 1]
+    assert 0 <= figures["val_dice_best_epoch"] <= 1 and 0 <= figures["test_dice"] <= 1
