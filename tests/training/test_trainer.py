@@ -30,7 +30,7 @@ def short_run(lesion_data):
     train_samples, val_samples = lesion_data
     epochs: list = []
     config = TrainConfig(epochs=12, batch_size=4, input_size=(64, 96), learning_rate=1e-2, seed=1, threads=1,
-                         widths=(8, 16, 24, 32, 48), ema_decay=0.8)
+                         widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light")
     result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=config,
                    on_epoch=lambda m: epochs.append(m) or True)
     return result, epochs
