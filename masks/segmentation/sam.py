@@ -246,7 +246,9 @@ def _state_dict_mismatch(model: Sam, state_dict: Mapping[str, torch.Tensor]) -> 
 class _Embedding:
     """What ``SamPredictor.set_image`` computes for one frame.
 
-    ``features``: float32 (1, C, 64, 64) on the model's device, C = 256 for released models.
+    ``features``: float16 (1, C, 64, 64) on the model's device, C = 256 for released models: kept (in memory
+    and on disk) at half precision, half the bytes of the encoder's float32, and widened again for the
+    decoder. SAM's masks do not move by it (tests compare with the float32 path).
     ``original_size``: the frame's (H, W). ``input_size``: (h, w) of the resized frame inside the
     1024×1024 encoder input.
     """
@@ -262,7 +264,7 @@ class SamSegmenter:
     ``checkpoint``: a segment-anything checkpoint, or a custom-sized one (see the module docstring).
     ``model_type``: a key of ``segment_anything.sam_model_registry`` ("vit_b", "vit_l", "vit_h").
     ``device``: a torch device; None or "" picks "cuda" when available, else "cpu".
-    ``cache_dir``: where image embeddings are kept on disk (4 MiB per frame); None keeps them only
+    ``cache_dir``: where image embeddings are kept on disk (2 MiB per frame); None keeps them only
     in memory. ``memory_cache_size``: how many frames' embeddings stay in memory.
 
     ``prior`` is used as a box prompt: the bounding box of its True pixels (see ``segment``).
@@ -438,7 +440,7 @@ class SamSegmenter:
         """Run the image encoder (the caller holds ``_encoder_lock``)."""
         self._encoder.set_image(image, image_format="RGB")
         embedding = _Embedding(
-            features=self._encoder.features,
+            features=self._encoder.features.to(torch.float16),
             original_size=(int(self._encoder.original_size[0]), int(self._encoder.original_size[1])),
             input_size=(int(self._encoder.input_size[0]), int(self._encoder.input_size[1])),
         )
@@ -452,7 +454,7 @@ class SamSegmenter:
         predictor.reset_image()
         predictor.original_size = embedding.original_size
         predictor.input_size = embedding.input_size
-        predictor.features = embedding.features
+        predictor.features = embedding.features.float()  # float32 also for cache files written before float16
         predictor.is_image_set = True
 
     def _keep_in_memory(self, image_key: str, embedding: _Embedding) -> None:

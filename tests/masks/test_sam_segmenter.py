@@ -224,6 +224,27 @@ def test_a_new_segmenter_reads_embeddings_from_disk(tiny_sam_checkpoint, tmp_pat
     np.testing.assert_allclose(second.logits, first.logits, rtol=1e-5, atol=1e-5)
 
 
+def test_embeddings_are_kept_at_half_precision_without_moving_the_mask(tiny_sam_checkpoint, tmp_path):
+    frame = make_frame(seed=3)
+    segmenter = SamSegmenter(tiny_sam_checkpoint, cache_dir=tmp_path)
+    clicks = [PromptPoint(150.0, 120.0, True), PromptPoint(260.0, 200.0, False)]
+    ours = segmenter.segment(frame, clicks, image_key="frame-9")
+    (stored,) = (tmp_path / segmenter.fingerprint).iterdir()
+    features = torch.load(stored, weights_only=True)["features"]
+    assert features.dtype == torch.float16
+
+    # The same prompts through segment-anything's own predictor, at the encoder's full float32 precision.
+    predictor = SamPredictor(segmenter._decoder.model)
+    predictor.set_image(frame)
+    assert predictor.features.dtype == torch.float32
+    masks, _, logits = predictor.predict(point_coords=np.array([[150.0, 120.0], [260.0, 200.0]]),
+                                         point_labels=np.array([1, 0]), multimask_output=False)
+    union = np.logical_or(masks[0], ours.mask).sum()
+    assert 0.05 < ours.mask.mean() < 0.95  # a mask with a boundary that could move
+    assert union > 0 and np.logical_and(masks[0], ours.mask).sum() / union > 0.99
+    np.testing.assert_allclose(ours.logits, logits, atol=0.05 * np.abs(logits).max())
+
+
 def test_compute_embedding_precomputes_for_later_clicks(tiny_sam_checkpoint, tmp_path):
     segmenter = SamSegmenter(tiny_sam_checkpoint, cache_dir=tmp_path)
     frame = make_frame()
