@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from annotator.api import get_or_404, json_view
+from annotator.jobs import fail_stale
 
-from . import selectors, services
+from . import selectors
 from .models import DatasetExport
 
 
 @json_view(("GET",))
 def export_status(request: HttpRequest, export_id: int):
-    services.fail_stale(DatasetExport)
+    fail_stale(DatasetExport)
     return selectors.export_json(get_or_404(DatasetExport, export_id, "dataset export"))

@@ -1,48 +1,8 @@
 """Dataset exports: named, reproducible snapshots of masks, split by sequence, written as a zip."""
 
-from django.conf import settings
 from django.db import models
 
-
-class JobRecord(models.Model):
-    """State and progress of a background job, as the extrapolation jobs keep them (shared by training runs)."""
-
-    class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-
-    ACTIVE = (State.QUEUED, State.RUNNING)
-
-    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
-    total = models.PositiveIntegerField(default=0, help_text="Units of work (frames, epochs) to do.")
-    done = models.PositiveIntegerField(default=0, help_text="Units done so far.")
-    error = models.TextField(blank=True)
-    cancel_requested = models.BooleanField(default=False)
-    attempts = models.PositiveIntegerField(default=0)
-    worker = models.CharField(max_length=100, blank=True)
-    task_id = models.CharField(max_length=64, blank=True, help_text="Id of the task on the queue.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def is_active(self) -> bool:
-        return self.state in self.ACTIVE
-
-    @property
-    def progress(self) -> float:
-        if self.total:
-            return round(min(1.0, self.done / self.total), 4)
-        return 0.0 if self.is_active else 1.0
+from annotator.jobs import JobRecord
 
 
 class DatasetExport(JobRecord):

@@ -16,7 +16,6 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import cv2
@@ -28,7 +27,7 @@ from django.utils import timezone
 from natsort import natsorted
 
 from annotator.errors import InvalidInput
-from annotator.jobs import enqueue_job, worker_name
+from annotator.jobs import JobRecord, claim, enqueue_job
 from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask
@@ -39,7 +38,7 @@ from sequences.services import ImportFailed, delete_sequence, import_sequence
 from tags.models import Procedure, Tag
 
 from . import formats
-from .models import DatasetExport, JobRecord
+from .models import DatasetExport
 from .splits import SPLITS, check_split, split_by_sequence
 
 logger = logging.getLogger(__name__)
@@ -329,36 +328,6 @@ def create_export(
             transaction.on_commit(lambda: enqueue_job(export, run_export_task, export.id))
     return export
 
-
-
-def claim(model: type[JobRecord], pk) -> bool:
-    """Move a queued job to running for this worker; False if it was cancelled or taken meanwhile."""
-    now = timezone.now()
-    return bool(model.objects.filter(pk=pk, state=JobRecord.State.QUEUED).update(
-        state=JobRecord.State.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1,
-        worker=worker_name(),
-    ))
-
-
-def cancel(job: JobRecord) -> JobRecord:
-    """Ask a job to stop: a queued one stops at once, a running one at its next progress report."""
-    model = type(job)
-    model.objects.filter(pk=job.pk, state=JobRecord.State.QUEUED).update(
-        state=JobRecord.State.CANCELLED, cancel_requested=True, finished_at=timezone.now()
-    )
-    model.objects.filter(pk=job.pk, state=JobRecord.State.RUNNING).update(cancel_requested=True)
-    job.refresh_from_db()
-    return job
-
-
-def fail_stale(model: type[JobRecord], *, stale_after: float | None = None) -> int:
-    """Mark failed the running jobs whose worker stopped reporting (killed, machine lost)."""
-    seconds = settings.JOB_STALE_SECONDS if stale_after is None else stale_after
-    limit = timezone.now() - timedelta(seconds=seconds)
-    return model.objects.filter(state=JobRecord.State.RUNNING, heartbeat_at__lt=limit).update(
-        state=JobRecord.State.FAILED, finished_at=timezone.now(),
-        error=f"The worker stopped reporting for over {seconds:g} s (killed or lost); start it again.",
-    )
 
 
 def export_name(export: DatasetExport) -> str:

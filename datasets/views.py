@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from annotator import jobs
 from annotator.errors import InvalidInput
 
 from . import selectors, services
@@ -32,7 +33,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Export “{export.name}” queued.")
             return redirect("datasets:list")
-    services.fail_stale(DatasetExport)
+    jobs.fail_stale(DatasetExport)
     return render(request, "datasets/export_list.html", {"form": form, "exports": selectors.export_list()})
 
 
@@ -50,7 +51,7 @@ def download(request: HttpRequest, export_id: int) -> FileResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, export_id: int) -> HttpResponse:
-    export = services.cancel(get_object_or_404(DatasetExport, pk=export_id))
+    export = jobs.cancel(get_object_or_404(DatasetExport, pk=export_id))
     messages.info(request, f"Export “{export.name}”: {export.get_state_display().lower()}"
                            f"{' (stopping)' if export.is_active else ''}.")
     return redirect("datasets:list")

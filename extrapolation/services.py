@@ -9,7 +9,6 @@ honours cancellation.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
-from annotator.jobs import enqueue_job, worker_name
+from annotator.jobs import cancel, claim, enqueue_job, fail_stale
 from masks import storage
 from masks.models import Mask, Track
 from masks.segmentation.base import SegmenterError
@@ -82,12 +81,7 @@ def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) 
 
 def cancel_job(*, job: Job) -> Job:
     """Ask a job to stop. A queued job stops at once; a running one after its current frame."""
-    Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
-        state=Job.State.CANCELLED, cancel_requested=True, finished_at=timezone.now()
-    )
-    Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(cancel_requested=True)
-    job.refresh_from_db()
-    return job
+    return cancel(job)
 
 
 def fail_stale_jobs(*, stale_after: float | None = None) -> int:
@@ -97,28 +91,17 @@ def fail_stale_jobs(*, stale_after: float | None = None) -> int:
     removed. Returns how many jobs were failed.
     """
     seconds = settings.JOB_STALE_SECONDS if stale_after is None else stale_after
-    limit = timezone.now() - timedelta(seconds=seconds)
-    stale = list(Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=limit))
-    for job in stale:
-        updated = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, heartbeat_at__lt=limit).update(
-            state=Job.State.FAILED, finished_at=timezone.now(),
-            error=f"The worker stopped reporting for over {seconds:g} s (killed or lost); "
-                  "the masks written so far are kept. Run the extrapolation again to finish.",
-        )
-        if updated:
-            logger.warning("Extrapolation job %s failed: its worker %s stopped reporting.", job.id, job.worker)
-            remove_orphan_files(sequence_id=job.sequence_id, older_than=seconds)
-    return len(stale)
-
+    failed = fail_stale(Job, stale_after=seconds,
+                        consequence="the masks written so far are kept. Run the extrapolation again to finish")
+    for job in failed:
+        logger.warning("Extrapolation job %s failed: its worker %s stopped reporting.", job.id, job.worker)
+        remove_orphan_files(sequence_id=job.sequence_id, older_than=seconds)
+    return len(failed)
 
 
 def run_job(job_id: str) -> str:
     """Run a queued job to its end (the body of the background task). Returns the final state."""
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
-        state=Job.State.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, worker=worker_name()
-    )
-    if not claimed:  # cancelled before it started, or already taken
+    if not claim(Job, job_id):  # cancelled before it started, or already taken
         return Job.objects.get(pk=job_id).state
     job = Job.objects.select_related("track__tag", "sequence").get(pk=job_id)
     try:
@@ -220,7 +203,7 @@ def job_json(job: Job) -> dict:
         "done": job.done,
         "written": job.written,
         "left_to_annotator": job.left_to_annotator,
-        "progress": round(job.done / job.total, 4) if job.total else (1.0 if not job.is_active else 0.0),
+        "progress": job.progress,
         "error": job.error,
         "cancel_requested": job.cancel_requested,
         "attempts": job.attempts,

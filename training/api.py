@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 
 from annotator.api import ApiError, field, get_or_404, json_view, read_json
-from datasets.services import fail_stale
+from annotator.jobs import fail_stale
 from sequences.models import Sequence
 
 from . import selectors, services

@@ -25,9 +25,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
-from annotator.jobs import enqueue_job
-from datasets.models import DatasetExport, JobRecord
-from datasets.services import claim, export_path, fail_stale
+from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale
+from datasets.models import DatasetExport
+from datasets.services import export_path
 from sequences.sources import VIDEO_EXTENSIONS
 
 from .data import ExportFormatError, load_export
@@ -253,8 +253,6 @@ def _json_safe(value):
 
 
 def cancel_run(*, run: TrainingRun) -> TrainingRun:
-    from datasets.services import cancel
-
     return cancel(run)
 
 
@@ -366,8 +364,6 @@ def _preannotate(job: PreannotationJob) -> str:
 
 
 def cancel_preannotation(*, job: PreannotationJob) -> PreannotationJob:
-    from datasets.services import cancel
-
     return cancel(job)
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotator.api import error_response
 from annotator.errors import InvalidInput
-from datasets.services import fail_stale
+from annotator.jobs import fail_stale
 from sequences.models import Sequence
 
 from . import selectors, services

@@ -12,8 +12,9 @@ import pytest
 from pycocotools.coco import COCO
 
 from annotator.errors import InvalidInput
+from annotator.jobs import cancel
 from datasets.models import DatasetExport
-from datasets.services import cancel, create_export, export_path, run_export
+from datasets.services import create_export, export_path, run_export
 from datasets.splits import cross_validation_folds
 from findings.services import create_finding
 from masks.models import Mask
