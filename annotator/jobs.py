@@ -5,6 +5,7 @@ Extrapolation jobs, dataset exports, training runs and pre-annotations are each 
 their own fields; their tasks claim, report, cancel and fail the same way.
 """
 
+import logging
 import os
 import socket
 from datetime import timedelta
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 class JobRecord(models.Model):
@@ -88,6 +91,16 @@ def cancel(job: JobRecord) -> JobRecord:
     model.objects.filter(pk=job.pk, state=JobRecord.State.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
     return job
+
+
+def record_failure(model: type[JobRecord], pk, exc: BaseException) -> str:
+    """A job of ``model`` ended by the unexpected ``exc``: log its traceback and record its type and message
+    as the job's error (the worker goes on with the next job). Returns the failed state."""
+    logger.exception("%s %s failed", model._meta.verbose_name.capitalize(), pk)
+    model.objects.filter(pk=pk).update(
+        state=JobRecord.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+    )
+    return JobRecord.State.FAILED
 
 
 def fail_stale(

@@ -8,7 +8,6 @@ never sees half an export), reports progress and honours cancellation.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -27,7 +26,7 @@ from django.utils import timezone
 from natsort import natsorted
 
 from annotator.errors import InvalidInput
-from annotator.jobs import JobRecord, claim, enqueue_job
+from annotator.jobs import JobRecord, claim, enqueue_job, record_failure
 from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask
@@ -40,8 +39,6 @@ from tags.models import Procedure, Tag
 from . import formats
 from .models import DatasetExport
 from .splits import SPLITS, check_split, split_by_sequence
-
-logger = logging.getLogger(__name__)
 
 MATCH_MODES = ("original-name", "stem", "order")
 MASK_EXTENSIONS = {".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg"}
@@ -355,13 +352,9 @@ def run_export(export_id: int) -> str:
         temporary.unlink(missing_ok=True)
         DatasetExport.objects.filter(pk=export_id).update(state=JobRecord.State.CANCELLED, finished_at=timezone.now())
         return JobRecord.State.CANCELLED
-    except Exception as exc:  # the job records every failure; the worker goes on with the next job
-        logger.exception("Export %s failed", export_id)
+    except Exception as exc:
         temporary.unlink(missing_ok=True)
-        DatasetExport.objects.filter(pk=export_id).update(
-            state=JobRecord.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
-        )
-        return JobRecord.State.FAILED
+        return record_failure(DatasetExport, export_id, exc)
     DatasetExport.objects.filter(pk=export_id).update(
         state=JobRecord.State.SUCCEEDED, counts=counts, file=export_name(export), size_bytes=target.stat().st_size,
         done=F("total"), finished_at=timezone.now(), heartbeat_at=timezone.now(),

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
-from annotator.jobs import cancel, claim, enqueue_job, fail_stale
+from annotator.jobs import cancel, claim, enqueue_job, fail_stale, record_failure
 from masks import storage
 from masks.models import Mask, Track
 from masks.segmentation.base import SegmenterError
@@ -106,12 +106,8 @@ def run_job(job_id: str) -> str:
     job = Job.objects.select_related("track__tag", "sequence").get(pk=job_id)
     try:
         final = _propagate_track(job)
-    except Exception as exc:  # the job records every failure; the worker goes on with the next job
-        logger.exception("Extrapolation job %s failed", job_id)
-        Job.objects.filter(pk=job_id).update(
-            state=Job.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
-        )
-        return Job.State.FAILED
+    except Exception as exc:
+        return record_failure(Job, job_id, exc)
     return final
 
 

@@ -8,7 +8,6 @@ checkpoint as a :class:`TrainedModel`.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 import uuid
@@ -25,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.errors import InvalidInput
-from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale
+from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, record_failure
 from datasets.models import DatasetExport
 from datasets.services import export_path
 from sequences.sources import VIDEO_EXTENSIONS
@@ -50,8 +49,6 @@ from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, evaluate, train
 
 if TYPE_CHECKING:
     from sequences.models import Sequence
-
-logger = logging.getLogger(__name__)
 
 INPUT_SIZES = {"96x128": (96, 128), "144x192": (144, 192), "192x256": (192, 256), "288x384": (288, 384)}
 
@@ -145,12 +142,8 @@ def run_training(run_id: int, *, report: Callable[[EpochMetrics], None] | None =
         TrainingRun.objects.filter(pk=run_id).update(state=JobRecord.State.FAILED, error=str(exc),
                                                      finished_at=timezone.now())
         return JobRecord.State.FAILED
-    except Exception as exc:  # the run records every failure; the worker goes on with the next job
-        logger.exception("Training run %s failed", run_id)
-        TrainingRun.objects.filter(pk=run_id).update(
-            state=JobRecord.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
-        )
-        return JobRecord.State.FAILED
+    except Exception as exc:
+        return record_failure(TrainingRun, run_id, exc)
     state = JobRecord.State.SUCCEEDED if model is not None else JobRecord.State.CANCELLED
     TrainingRun.objects.filter(pk=run_id).update(state=state, finished_at=timezone.now(), heartbeat_at=timezone.now())
     return state
@@ -200,13 +193,17 @@ def score_checkpoint(result, data, config: TrainConfig) -> dict:
             _, mean, per_class = evaluate(segmenter.network, samples, input_size=config.input_size,
                                           device=segmenter.device, class_names=data.class_names)
             metrics[f"{side}_dice"], metrics[f"{side}_dice_per_class"] = mean, per_class
-    metrics["ms_per_frame"] = time_inference(segmenter, data)
+    metrics["ms_per_frame"] = time_inference(segmenter, export_images(data, 20))
     return metrics
 
 
-def time_inference(segmenter: Segmenter, data, frames: int = 20) -> float | None:
-    """Median wall time of ``Segmenter.predict`` on frames of the export (resize and upsampling included)."""
-    images = [s.image for side in ("val", "test", "train") for s in data.splits.get(side, [])][:frames]
+def export_images(data, count: int) -> list:
+    """Up to ``count`` frames of an export (validation first, then test, then train), uint8 RGB."""
+    return [s.image for side in ("val", "test", "train") for s in data.splits.get(side, [])][:count]
+
+
+def time_inference(segmenter: Segmenter, images: list) -> float | None:
+    """Median wall time in ms of ``Segmenter.predict`` on ``images`` (resize and upsampling included)."""
     if not images:
         return None
     segmenter.predict(images[0])  # the first call allocates
@@ -311,12 +308,8 @@ def run_preannotation(job_id: int) -> str:
     job = PreannotationJob.objects.select_related("model", "sequence", "created_by").get(pk=job_id)
     try:
         state = _preannotate(job)
-    except Exception as exc:  # the job records every failure; the worker goes on with the next job
-        logger.exception("Pre-annotation job %s failed", job_id)
-        PreannotationJob.objects.filter(pk=job_id).update(
-            state=JobRecord.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
-        )
-        return JobRecord.State.FAILED
+    except Exception as exc:
+        return record_failure(PreannotationJob, job_id, exc)
     PreannotationJob.objects.filter(pk=job_id).update(state=state, finished_at=timezone.now(),
                                                       heartbeat_at=timezone.now())
     return state

@@ -39,7 +39,7 @@ from training.data import load_export
 from training.inference import Segmenter
 from training.management.commands.train_model import parse_size, parse_widths
 from training.models import TrainedModel, TrainingRun
-from training.services import run_training, start_training, train_config
+from training.services import export_images, run_training, start_training, time_inference, train_config
 from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, dice
 
 
@@ -289,16 +289,9 @@ class Command(BaseCommand):
         import cv2
 
         segmenter = Segmenter(Path(settings.MEDIA_ROOT) / model.checkpoint.name)
-        data = load_export(export_path(export.file.name))
-        images = [s.image for side in ("val", "test", "train") for s in data.splits[side]][:frames]
-        images = [cv2.resize(i, (384, 288)) if i.shape[:2] != (288, 384) else i for i in images]
-        segmenter.predict(images[0])
-        times = []
-        for image in images:
-            started = time.perf_counter()
-            segmenter.predict(image)
-            times.append((time.perf_counter() - started) * 1000)
-        return round(float(np.median(times)), 1)
+        images = export_images(load_export(export_path(export.file.name)), frames)
+        return time_inference(segmenter, [cv2.resize(i, (384, 288)) if i.shape[:2] != (288, 384) else i
+                                          for i in images])
 
 
 VARIANTS = {"plain": "as the live page runs it", "flips": "with test-time flips, as pre-annotation runs it"}
