@@ -30,6 +30,7 @@ class DatasetExport(JobRecord):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("export", "Can export datasets: create, cancel and download exports")]
 
     def __str__(self) -> str:
         return f"export {self.id} “{self.name}” ({self.state})"

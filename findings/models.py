@@ -26,6 +26,7 @@ class FrameFinding(models.Model):
     class Meta:
         ordering = ["sequence", "first_index", "last_index", "id"]
         indexes = [models.Index(fields=["sequence", "first_index"])]
+        permissions = [("review_framefinding", "Can edit or delete anyone's frame findings")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(first_index__lte=models.F("last_index")), name="finding_first_before_last"

@@ -64,6 +64,9 @@ class Mask(models.Model):
     class Meta:
         ordering = ["frame", "created_at", "id"]
         indexes = [models.Index(fields=["tag", "frame"])]
+        permissions = [
+            ("review_mask", "Can review masks: accept proposals, edit or delete anyone's masks and tracks"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tag} on {self.frame}"

@@ -26,6 +26,10 @@ class Sequence(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("submit_for_review", "Can move a sequence between in progress and ready for review"),
+            ("set_review_status", "Can set any status of a sequence, done included"),
+        ]
 
     def __str__(self) -> str:
         return self.name

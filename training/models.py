@@ -27,6 +27,7 @@ class TrainingRun(JobRecord):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("train", "Can start and cancel training runs")]
 
     def __str__(self) -> str:
         return f"training run {self.id} “{self.name}” ({self.state})"
@@ -71,6 +72,7 @@ class PreannotationJob(JobRecord):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("preannotate", "Can run a trained model over a sequence (pre-annotation)")]
 
     def __str__(self) -> str:
         return f"pre-annotation {self.id} of {self.sequence} by {self.model} ({self.state})"
