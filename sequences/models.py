@@ -6,6 +6,13 @@ from django.db import models
 from tags.models import Procedure
 
 
+class CompleteSequences(models.Manager):
+    """Sequences whose import has finished: the only ones pages, the API, jobs and the admin see."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(importing=False)
+
+
 class Sequence(models.Model):
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
@@ -23,6 +30,19 @@ class Sequence(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    importing = models.BooleanField(
+        default=False, editable=False,
+        help_text="Its frames are still being imported: hidden everywhere until the import completes.",
+    )
+    deidentified = models.BooleanField(
+        default=False, editable=False,
+        help_text="Imported with everything outside the field of view and burnt-in text blanked "
+                  "(the original frames were never stored).",
+    )
+
+    # The default manager hides sequences still importing; ``all_objects`` is for the importer.
+    objects = CompleteSequences()
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
