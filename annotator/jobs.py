@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +114,25 @@ def fail_stale(
     failed = []
     for job in model.objects.filter(state=JobRecord.State.RUNNING, heartbeat_at__lt=limit):
         # Row by row, conditionally: a job that reported meanwhile, or that another reader failed, is left alone.
+        error = f"The worker stopped reporting for over {seconds:g} s (killed or lost); {consequence}."
         if model.objects.filter(pk=job.pk, state=JobRecord.State.RUNNING, heartbeat_at__lt=limit).update(
-            state=JobRecord.State.FAILED, finished_at=timezone.now(),
-            error=f"The worker stopped reporting for over {seconds:g} s (killed or lost); {consequence}.",
+            state=JobRecord.State.FAILED, finished_at=timezone.now(), error=error,
         ):
+            fail_queue_task(job.task_id, error)
             failed.append(job)
     return failed
+
+
+class WorkerLost(Exception):
+    """The worker running a task stopped reporting (recorded on the queue's task row)."""
+
+
+def fail_queue_task(task_id: str, error: str) -> None:
+    """Mark the queue's own row of a task failed when the task's worker died: a killed worker cannot, and the
+    row would stay RUNNING for ever. Only the database queue keeps such rows."""
+    if not task_id or "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+        return
+    DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(
+        status="FAILED", finished_at=timezone.now(), exception_class_path=f"{__name__}.{WorkerLost.__name__}",
+        traceback=f"{WorkerLost.__name__}: {error}\n",
+    )

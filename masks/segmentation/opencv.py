@@ -256,34 +256,61 @@ class OpenCVSegmenter:
         return (distance < level) & frame.fov
 
     def _state(self, frame: FrameFeatures, clicks: tuple[Click, ...]) -> np.ndarray:
-        """Bool (h, w) mask after ``clicks``: the geodesic proposal refined by colour (GrabCut)."""
+        """Bool (h, w) mask after ``clicks``: the geodesic proposal refined by colour (GrabCut).
+
+        Computed forward from the longest prefix of ``clicks`` whose mask is cached (the previous request's,
+        when an annotator adds one click), one click at a time: a loop, not a recursion, and each click's
+        geodesic distance computed once, so the cost grows linearly with the number of new clicks.
+        """
         cached = frame.states.get(clicks)
         if cached is not None:
             return cached
-        seed, positive = clicks[-1]
-        if len(clicks) == 1:
-            state = self._refine(frame, self._first_region(frame, seed), clicks)
-        else:
-            previous = self._state(frame, clicks[:-1])
+        start = next((k for k in range(len(clicks) - 1, 0, -1) if clicks[:k] in frame.states), 0)
+        # nearest earlier click of each sign, as a geodesic distance map (None until there is one)
+        nearest: dict[bool, np.ndarray | None] = {True: None, False: None}
+        for seed, positive in clicks[:start]:
+            nearest[positive] = _closer(nearest[positive], self._distance(frame, seed))
+        state = frame.states[clicks[:start]] if start else None
+        for k in range(start, len(clicks)):
+            seed, positive = clicks[k]
             distance = self._distance(frame, seed)
-            others = [self._distance(frame, s) for s, p in clicks[:-1] if p != positive]
-            rival = np.min(others, axis=0) if others else np.full_like(distance, np.inf)
-            right_side = (previous if positive else ~previous) & frame.fov
-            if right_side[seed] or not right_side.any():
-                reach = _MIN_REACH
+            if k == 0:
+                state = self._refine(frame, self._first_region(frame, seed), clicks[:1]) & frame.fov
             else:
-                reach = max(_MIN_REACH, self.reach * float(distance[right_side].min()))
-            flip = (distance < reach) & (distance < rival) & frame.fov
-            # the core of the flipped region holds whatever the colours say
-            core = (distance < max(_MIN_REACH, self.core * reach)) & (distance < rival) & frame.fov
-            if positive:
-                proposal = previous | flip
-                state = previous | self._refine(frame, proposal, clicks, core) | core
-            else:
-                proposal = previous & ~flip
-                state = previous & self._refine(frame, proposal, clicks, core) & ~core
-        state = state & frame.fov
-        return _cached(frame.states, clicks, lambda: state, self._cache_clicks)
+                state = self._correct(frame, state, clicks[: k + 1], distance, nearest[not positive])
+            nearest[positive] = _closer(nearest[positive], distance)
+            _cached(frame.states, clicks[: k + 1], lambda state=state: state, self._cache_clicks)
+        return state
+
+    def _correct(
+        self,
+        frame: FrameFeatures,
+        previous: np.ndarray,
+        clicks: tuple[Click, ...],
+        distance: np.ndarray,
+        rival: np.ndarray | None,
+    ) -> np.ndarray:
+        """The mask after the newest of ``clicks`` corrects ``previous``.
+
+        ``distance``: the newest click's geodesic distance; ``rival``: the smallest geodesic distance to an
+        earlier click of the other sign (None if there is none), whose pixels the click does not flip.
+        """
+        seed, positive = clicks[-1]
+        if rival is None:
+            rival = np.full_like(distance, np.inf)
+        right_side = (previous if positive else ~previous) & frame.fov
+        if right_side[seed] or not right_side.any():
+            reach = _MIN_REACH
+        else:
+            reach = max(_MIN_REACH, self.reach * float(distance[right_side].min()))
+        flip = (distance < reach) & (distance < rival) & frame.fov
+        # the core of the flipped region holds whatever the colours say
+        core = (distance < max(_MIN_REACH, self.core * reach)) & (distance < rival) & frame.fov
+        if positive:
+            state = previous | self._refine(frame, previous | flip, clicks, core) | core
+        else:
+            state = previous & self._refine(frame, previous & ~flip, clicks, core) & ~core
+        return state & frame.fov
 
     def _refine(
         self, frame: FrameFeatures, proposal: np.ndarray, clicks: tuple[Click, ...], core: np.ndarray | None = None
@@ -348,6 +375,11 @@ def _cached(cache: OrderedDict, key, compute, limit: int):
     while len(cache) > limit:
         cache.popitem(last=False)
     return value
+
+
+def _closer(nearest: np.ndarray | None, distance: np.ndarray) -> np.ndarray:
+    """The pixelwise minimum of two distance maps (``distance`` alone when there is no ``nearest`` yet)."""
+    return distance if nearest is None else np.minimum(nearest, distance)
 
 
 def _enforce_clicks(mask: np.ndarray, points: Sequence[PromptPoint]) -> np.ndarray:

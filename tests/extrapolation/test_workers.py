@@ -46,6 +46,8 @@ print(all(absolute(name).is_file() for name in names))
 root = Path(settings.MEDIA_ROOT)
 files = {path.relative_to(root).as_posix() for path in (root / "masks").rglob("*.png")}
 print(sorted(files - names))
+from django_tasks_db.models import DBTaskResult
+print([task.status for task in DBTaskResult.objects.all()])
 """
 
 
@@ -100,6 +102,7 @@ def test_worker_killed_mid_job_leaves_it_failed_and_storage_consistent(tmp_path)
     assert report[0] == "1" and report[1] == "failed" and "stopped reporting" in report[2]
     assert report[3] == "True"  # no row without its file
     assert report[4] == "[]"  # no file without its row
+    assert report[5] == "['FAILED']"  # the queue's own row is reconciled too, not left RUNNING
     assert jobs(env)[0][0] == job_id
 
 
