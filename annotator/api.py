@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -80,6 +81,8 @@ def json_view(methods: tuple[str, ...]) -> Callable:
                 return error_response(str(exc), 400)
             except Http404 as exc:
                 return error_response(str(exc) or "Not found.", 404)
+            except PermissionDenied as exc:  # accounts.roles.RoleRequired names the role needed
+                return error_response(str(exc) or "Permission denied.", 403)
             if isinstance(result, HttpResponse):
                 return result
             return JsonResponse(result, safe=False)

@@ -25,8 +25,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from natsort import natsorted
 
+from accounts import roles
 from annotator.errors import InvalidInput
-from annotator.jobs import JobRecord, claim, enqueue_job, record_failure
+from annotator.jobs import JobRecord, cancel, claim, enqueue_job, record_failure
 from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask
@@ -286,7 +287,9 @@ def create_export(
     The split is fixed here, so the export row says which sequence went where before a byte is written:
     drawn from ``fractions`` and ``seed``, or ``split`` as given ({"train": [sequence ids], "val": …,
     "test": …}, e.g. a cross-validation fold), in which case the recorded fractions are its own.
+    ``created_by`` starts it: a manager's write (``datasets.export``).
     """
+    roles.require(created_by, "datasets.export", "Exporting a dataset")
     name = name.strip()
     if not name:
         raise InvalidInput("The export needs a name.")
@@ -510,6 +513,12 @@ def _manifest(export, classes, sequences, side_of, per_sequence, counts, info, f
         "frame_findings": findings,
         "finding_names": finding_names,
     }
+
+
+def cancel_export(*, export: DatasetExport, user=None) -> DatasetExport:
+    """Stop an export (a queued one at once, a running one after its frame)."""
+    roles.require(user, "datasets.export", f"Cancelling export {export.id}")
+    return cancel(export)
 
 
 def delete_export(*, export: DatasetExport) -> None:

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import roles
 from annotator import jobs
 from annotator.errors import InvalidInput
 
@@ -40,6 +41,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def download(request: HttpRequest, export_id: int) -> FileResponse:
     export = get_object_or_404(DatasetExport, pk=export_id)
+    roles.require(request.user, "datasets.export", f"Downloading export {export.id}")
     if export.state != DatasetExport.State.SUCCEEDED or not export.file:
         raise Http404(f"Export {export_id} has no zip yet ({export.state}).")
     path = services.export_path(export.file.name)
@@ -51,7 +53,7 @@ def download(request: HttpRequest, export_id: int) -> FileResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, export_id: int) -> HttpResponse:
-    export = jobs.cancel(get_object_or_404(DatasetExport, pk=export_id))
+    export = services.cancel_export(export=get_object_or_404(DatasetExport, pk=export_id), user=request.user)
     messages.info(request, f"Export “{export.name}”: {export.get_state_display().lower()}"
                            f"{' (stopping)' if export.is_active else ''}.")
     return redirect("datasets:list")

@@ -58,7 +58,7 @@ def job_status(request: HttpRequest, job_id):
 
 @json_view(("POST",))
 def job_cancel(request: HttpRequest, job_id):
-    return services.job_json(services.cancel_job(job=job_by_id(job_id)))
+    return services.job_json(services.cancel_job(job=job_by_id(job_id), user=request.user))
 
 
 @json_view(("GET",))
@@ -76,7 +76,7 @@ def sequence_jobs(request: HttpRequest, sequence_id: int):
 def track_detail(request: HttpRequest, track_id: int):
     track = get_or_404(Track, track_id)
     if request.method == "DELETE":
-        return {"deleted": services.delete_track(track=track)}
+        return {"deleted": services.delete_track(track=track, user=request.user)}
     masks = track.masks.select_related("frame").order_by("frame__index")
     return {
         "id": track.id, "sequence_id": track.sequence_id, "tag_id": track.tag_id, "color": track.color,

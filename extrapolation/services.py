@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import roles
 from annotator.errors import InvalidInput
 from annotator.jobs import cancel, claim, enqueue_job, fail_stale, record_failure
 from masks import storage
@@ -60,10 +61,15 @@ def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) 
     """Create a job propagating ``keyframe``'s track (all its manual masks) through the sequence.
 
     With ``queue`` (the default) the job goes to the task queue once the transaction commits; without,
-    the caller runs it (``run_job``).
+    the caller runs it (``run_job``). A run replaces the track's unreviewed proposals, so ``created_by``
+    must own the whole track (the keyframe, for a new one), unless a reviewer.
     """
     from .tasks import run_extrapolation_task
 
+    roles.require_mask_change(
+        created_by, keyframe.track.masks.only("id", "created_by") if keyframe.track_id else keyframe,
+        permission="extrapolation.add_extrapolationjob", what=f"Extrapolating mask {keyframe.id}",
+    )
     with transaction.atomic():
         track = track_for_keyframe(keyframe=keyframe, created_by=created_by)
         Track.objects.select_for_update().get(pk=track.pk)  # one job start at a time per track
@@ -79,8 +85,11 @@ def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) 
     return job
 
 
-def cancel_job(*, job: Job) -> Job:
-    """Ask a job to stop. A queued job stops at once; a running one after its current frame."""
+def cancel_job(*, job: Job, user=None) -> Job:
+    """Ask a job to stop. A queued job stops at once; a running one after its current frame.
+    Who started it may stop it, and a reviewer any."""
+    roles.require_change(user, job, own="extrapolation.add_extrapolationjob", anyone="masks.review_mask",
+                         what=f"Cancelling extrapolation job {job.id}")
     return cancel(job)
 
 
@@ -178,8 +187,11 @@ def reanchoring_segmenter() -> CachedSamOnly | None:
     return CachedSamOnly(segmenter) if status.kind == "sam" else None
 
 
-def delete_track(*, track: Track) -> int:
-    """Delete a track with all its masks (keyframes included) and their files; returns masks deleted."""
+def delete_track(*, track: Track, user=None) -> int:
+    """Delete a track with all its masks (keyframes included) and their files; returns masks deleted.
+    Every mask of the track must be ``user``'s, unless a reviewer's."""
+    roles.require_mask_change(user, track.masks.only("id", "created_by"), permission="masks.delete_track",
+                              what=f"Deleting track {track.id}")
     if Job.objects.filter(track=track, state__in=Job.ACTIVE).exists():
         raise JobConflict(f"Track {track.id} is being extrapolated; cancel the job first.")
     count = delete_masks(track.masks.all())

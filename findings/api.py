@@ -63,7 +63,7 @@ def sequence_findings(request: HttpRequest, sequence_id: int):
 def finding_detail(request: HttpRequest, finding_id: int):
     finding = get_or_404(FrameFinding, finding_id, "frame finding")
     if request.method == "DELETE":
-        services.delete_finding(finding=finding)
+        services.delete_finding(finding=finding, user=request.user)
         return {"deleted": 1}
     if request.method == "PATCH":
         body = read_json(request)
@@ -72,6 +72,6 @@ def finding_detail(request: HttpRequest, finding_id: int):
             finding=finding, tag=get_or_404(Tag, tag_id) if tag_id is not None else None,
             first_index=_index(body, "first_index", required=False),
             last_index=_index(body, "last_index", required=False),
-            note=field(body, "note", str, required=False),
+            note=field(body, "note", str, required=False), user=request.user,
         )
     return finding_json(finding)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from accounts import roles
 from annotator.errors import InvalidInput
 from sequences.models import Sequence
 from tags.models import Tag
@@ -25,6 +26,7 @@ def create_finding(
     *, sequence: Sequence, tag: Tag, first_index: int, last_index: int | None = None, note: str = "", created_by=None
 ) -> FrameFinding:
     """Record that ``tag`` holds on frames ``first_index`` … ``last_index`` (one frame if ``last_index`` is None)."""
+    roles.require(created_by, "findings.add_framefinding", "Recording a finding")
     if last_index is None:
         last_index = first_index
     if first_index < 0 or last_index < 0:
@@ -36,9 +38,11 @@ def create_finding(
 
 def update_finding(
     *, finding: FrameFinding, tag: Tag | None = None, first_index: int | None = None,
-    last_index: int | None = None, note: str | None = None,
+    last_index: int | None = None, note: str | None = None, user=None,
 ) -> FrameFinding:
-    """Change the given fields of ``finding``; the others stay."""
+    """Change the given fields of ``finding``; the others stay. ``user``: its author, or a reviewer."""
+    roles.require_finding_change(user, finding, permission="findings.change_framefinding",
+                                 what=f"Editing finding {finding.id}")
     if tag is not None:
         finding.tag = tag
     if first_index is not None:
@@ -52,5 +56,8 @@ def update_finding(
     return _validated(finding)
 
 
-def delete_finding(*, finding: FrameFinding) -> None:
+def delete_finding(*, finding: FrameFinding, user=None) -> None:
+    """Delete ``finding``: its author, or a reviewer."""
+    roles.require_finding_change(user, finding, permission="findings.delete_framefinding",
+                                 what=f"Deleting finding {finding.id}")
     finding.delete()

@@ -43,7 +43,7 @@ class MaskAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         from .services import delete_mask
 
-        delete_mask(mask=obj)
+        delete_mask(mask=obj, user=request.user)
 
     @admin.display(description="colour")
     def swatch(self, mask: Mask) -> str:

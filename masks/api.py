@@ -121,7 +121,7 @@ def sequence_masks(request: HttpRequest, sequence_id: int):
 def mask_detail(request: HttpRequest, mask_id: int):
     mask = get_or_404(Mask, mask_id)
     if request.method == "DELETE":
-        services.delete_mask(mask=mask)
+        services.delete_mask(mask=mask, user=request.user)
         return {"deleted": 1}
     return mask_json(mask)
 
@@ -131,7 +131,7 @@ def tag_masks(request: HttpRequest, sequence_id: int, tag_id: int):
     """Delete every mask of a tag in a sequence."""
     sequence = get_or_404(Sequence, sequence_id)
     tag = get_or_404(Tag, tag_id)
-    return {"deleted": services.delete_tag_masks(sequence=sequence, tag=tag)}
+    return {"deleted": services.delete_tag_masks(sequence=sequence, tag=tag, user=request.user)}
 
 
 @json_view(("GET", "POST"))
@@ -205,6 +205,6 @@ def mask_review(request: HttpRequest, mask_id: int):
         services.accept_mask(mask=mask, user=request.user)
         return mask_json(Mask.objects.select_related("frame", "tag", "created_by", "reviewed_by").get(pk=mask.pk))
     if decision == "reject":
-        services.reject_mask(mask=mask)
+        services.reject_mask(mask=mask, user=request.user)
         return {"deleted": 1, "id": mask_id}
     raise ApiError(f"Field 'decision' must be 'accept' or 'reject', got {decision!r}.")

@@ -13,6 +13,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import roles
 from annotator.errors import InvalidInput
 from sequences.models import Frame, Sequence
 from sequences.selectors import frame_image_key, frame_rgb
@@ -121,7 +122,8 @@ def save_mask(
 
 
 def generate_mask(*, frame: Frame, tag: Tag, color: str, points: Seq[Point], created_by=None) -> Mask:
-    """Segment ``frame`` from ``points`` and save the result as a manual mask."""
+    """Segment ``frame`` from ``points`` and save the result as a manual mask of ``created_by``."""
+    roles.require(created_by, "masks.add_mask", "Making a mask")
     color = validate_color(color)
     result = segment_frame(frame=frame, points=points)
     return save_mask(
@@ -138,7 +140,9 @@ def replace_mask_pixels(*, mask: Mask, pixels: np.ndarray, user=None) -> Mask:
     An edited proposal (propagated or a model's) becomes a mask made by hand: a propagated one stays in its
     track as one of its keyframes (a next extrapolation of the track propagates from it). An edit is a human's
     check, so it counts as reviewed. The prompt points are kept: they record how the mask was started.
+    ``user``: its author, or a reviewer.
     """
+    roles.require_mask_change(user, mask, permission="masks.change_mask", what=f"Editing mask {mask.id}")
     frame = mask.frame
     if pixels.shape != (frame.height, frame.width):
         raise InvalidInput(f"Mask shape {pixels.shape} differs from the frame's {(frame.height, frame.width)}.")
@@ -171,23 +175,26 @@ def replace_mask_pixels(*, mask: Mask, pixels: np.ndarray, user=None) -> Mask:
 
 
 def accept_mask(*, mask: Mask, user=None) -> Mask:
-    """Mark ``mask`` reviewed: its pixels are right as they are."""
+    """Mark ``mask`` reviewed: its pixels are right as they are (a reviewer's write)."""
+    roles.require(user, "masks.review_mask", f"Accepting mask {mask.id}")
     mask.reviewed_by = user
     mask.reviewed_at = timezone.now()
     mask.save(update_fields=["reviewed_by", "reviewed_at"])
     return mask
 
 
-def reject_mask(*, mask: Mask) -> None:
+def reject_mask(*, mask: Mask, user=None) -> None:
     """Reject a proposal (a propagated mask or a model's): it is deleted with its file.
 
     Deleted rather than kept with a "rejected" state: its pixels are wrong, and a kept wrong mask would have
     to be filtered out by every reader (exports, training, statistics, the timeline) forever. The frame
     then shows as having no mask of that tag, which is what it is until someone draws one; the track's
     keyframes stay, so the annotator can fix the frame by hand or re-run the extrapolation.
+    Rejecting is deleting: the proposal's author (who started its extrapolation) or a reviewer.
     """
     if mask.source not in Mask.PROPOSALS:
         raise InvalidInput(f"Mask {mask.id} was made by hand; delete it instead of rejecting it.")
+    roles.require_mask_change(user, mask, permission="masks.delete_mask", what=f"Rejecting mask {mask.id}")
     delete_mask(mask=mask)
 
 
@@ -200,13 +207,21 @@ def delete_masks(masks) -> int:
     return len(names)
 
 
-def delete_mask(*, mask: Mask) -> None:
+def delete_mask(*, mask: Mask, user=None) -> None:
+    """Delete ``mask`` with its file: its author, or a reviewer."""
+    roles.require_mask_change(user, mask, permission="masks.delete_mask", what=f"Deleting mask {mask.id}")
     delete_masks(Mask.objects.filter(pk=mask.pk))
 
 
-def delete_tag_masks(*, sequence: Sequence, tag: Tag) -> int:
-    """Delete every mask of ``tag`` in ``sequence``; returns how many."""
-    return delete_masks(Mask.objects.filter(frame__sequence=sequence, tag=tag))
+def delete_tag_masks(*, sequence: Sequence, tag: Tag, user=None) -> int:
+    """Delete every mask of ``tag`` in ``sequence``; returns how many. All of them must be ``user``'s, unless
+    a reviewer's."""
+    masks = Mask.objects.filter(frame__sequence=sequence, tag=tag)
+    roles.require_mask_change(
+        user, masks.only("id", "created_by"), permission="masks.delete_mask",
+        what=f"Deleting every {tag.name} mask of “{sequence.name}”",
+    )
+    return delete_masks(masks)
 
 
 def remove_orphan_files(*, sequence_id: int, older_than: float = 60) -> list[str]:

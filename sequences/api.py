@@ -82,5 +82,5 @@ def sequence_status(request: HttpRequest, sequence_id: int):
     """The sequence's annotation status; POST ``{"status": "in_progress" | "ready_for_review" | "done"}``."""
     sequence = get_or_404(Sequence, sequence_id)
     if request.method == "POST":
-        services.set_status(sequence=sequence, status=field(read_json(request), "status", str))
+        services.set_status(sequence=sequence, status=field(read_json(request), "status", str), user=request.user)
     return {"sequence_id": sequence.id, "status": sequence.status, "label": sequence.get_status_display()}

@@ -12,6 +12,7 @@ import cv2
 from django.conf import settings
 from django.db import transaction
 
+from accounts import roles
 from annotator.errors import InvalidInput
 from tags.models import Procedure
 
@@ -55,8 +56,9 @@ def import_sequence(
     """Import the frames of ``source`` (folder, zip, video or single image) as a new sequence.
 
     All or nothing: if no frame is readable, or the source is rejected, no row and no file remain.
-    Unreadable images are skipped and listed in the report.
+    Unreadable images are skipped and listed in the report. ``created_by`` imports it: a manager's write.
     """
+    roles.require(created_by, "sequences.add_sequence", "Importing a sequence")
     if procedure not in Procedure.values:
         raise ImportFailed(f"Unknown procedure {procedure!r}; choose one of {', '.join(Procedure.values)}.")
     if not name.strip():
@@ -116,8 +118,9 @@ def _remove(folder: Path | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def delete_sequence(*, sequence: Sequence) -> None:
-    """Delete a sequence with its frames, masks and every file of theirs."""
+def delete_sequence(*, sequence: Sequence, user=None) -> None:
+    """Delete a sequence with its frames, masks and every file of theirs (a manager's write)."""
+    roles.require(user, "sequences.delete_sequence", f"Deleting “{sequence.name}”")
     folder = Path(settings.MEDIA_ROOT) / sequence_dir(sequence.id)
     mask_folder = Path(settings.MEDIA_ROOT) / "masks" / str(sequence.id)
     with transaction.atomic():
@@ -125,10 +128,16 @@ def delete_sequence(*, sequence: Sequence) -> None:
         transaction.on_commit(lambda: (_remove(folder), _remove(mask_folder)))
 
 
-def set_status(*, sequence: Sequence, status: str) -> Sequence:
-    """Move ``sequence`` to ``status`` (one of Sequence.Status)."""
+def set_status(*, sequence: Sequence, status: str, user=None) -> Sequence:
+    """Move ``sequence`` to ``status`` (one of Sequence.Status). An annotator hands a sequence in (in progress
+    ↔ ready for review); setting it done, or taking it back from done, is a reviewer's decision."""
     if status not in Sequence.Status.values:
         raise InvalidInput(f"Unknown status {status!r}; choose one of {', '.join(Sequence.Status.values)}.")
+    review = Sequence.Status.DONE in (status, sequence.status)
+    roles.require(
+        user, "sequences.set_review_status" if review else "sequences.submit_for_review",
+        f"Setting “{sequence.name}” to {Sequence.Status(status).label.lower()}",
+    )
     sequence.status = status
     sequence.save(update_fields=["status"])
     return sequence

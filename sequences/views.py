@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts import roles
 from annotator.errors import InvalidInput
 from masks.models import Mask
 from masks.segmenters import active_segmenter
@@ -72,7 +73,7 @@ def sequence_status(request: HttpRequest, sequence_id: int) -> HttpResponse:
     """Set a sequence's status from the list or the sequence page, then go back there."""
     sequence = get_object_or_404(Sequence, pk=sequence_id)
     try:
-        set_status(sequence=sequence, status=request.POST.get("status", ""))
+        set_status(sequence=sequence, status=request.POST.get("status", ""), user=request.user)
     except InvalidInput as exc:
         messages.error(request, str(exc))
     else:
@@ -85,6 +86,7 @@ def sequence_status(request: HttpRequest, sequence_id: int) -> HttpResponse:
 
 @login_required
 def import_view(request: HttpRequest) -> HttpResponse:
+    roles.require(request.user, "sequences.add_sequence", "Importing a sequence")  # before the form, not after
     form = ImportSequenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import ApiToken
+from accounts.roles import MANAGER, assign_role
 from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
 
@@ -41,7 +42,10 @@ def media_root(tmp_path, settings):
 
 @pytest.fixture
 def user(django_user_model):
-    return django_user_model.objects.create_user(username="annotator", password="secret-pass-123")
+    """The user most tests act as: a manager, whose role holds every write (tests/accounts/ try each role)."""
+    user = django_user_model.objects.create_user(username="annotator", password="secret-pass-123")
+    assign_role(user=user, role=MANAGER)
+    return user
 
 
 @pytest.fixture

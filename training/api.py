@@ -39,4 +39,4 @@ def preannotation_status(request: HttpRequest, job_id: int):
 @json_view(("POST",))
 def preannotation_cancel(request: HttpRequest, job_id: int):
     job = get_or_404(PreannotationJob, job_id, "pre-annotation job")
-    return selectors.preannotation_json(services.cancel_preannotation(job=job))
+    return selectors.preannotation_json(services.cancel_preannotation(job=job, user=request.user))

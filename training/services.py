@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import roles
 from annotator.errors import InvalidInput
 from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, record_failure
 from datasets.models import DatasetExport
@@ -93,7 +94,9 @@ def start_training(
     *, name: str, config: TrainConfig, export: DatasetExport | None = None, export_zip: str | Path | None = None,
     created_by=None, enqueue: bool = True,
 ) -> TrainingRun:
-    """Record a training run on ``export`` (a finished one) or on an export zip; queue it unless not ``enqueue``."""
+    """Record a training run on ``export`` (a finished one) or on an export zip; queue it unless not ``enqueue``.
+    ``created_by`` starts it: a manager's write (``training.train``)."""
+    roles.require(created_by, "training.train", "Starting a training run")
     if (export is None) == (export_zip is None):
         raise InvalidInput("Train on an export or on an export zip (one of them).")
     if export is not None and (export.state != JobRecord.State.SUCCEEDED or not export.file):
@@ -249,12 +252,14 @@ def _json_safe(value):
     return value
 
 
-def cancel_run(*, run: TrainingRun) -> TrainingRun:
+def cancel_run(*, run: TrainingRun, user=None) -> TrainingRun:
+    roles.require(user, "training.train", f"Cancelling training run {run.id}")
     return cancel(run)
 
 
-def delete_model(*, model: TrainedModel) -> None:
+def delete_model(*, model: TrainedModel, user=None) -> None:
     """Delete a trained model with its checkpoint file (once the deletion is committed)."""
+    roles.require(user, "training.delete_trainedmodel", f"Deleting model {model.id}")
     path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
     with transaction.atomic():
         model.delete()
@@ -275,8 +280,10 @@ def checkpoint_path(model: TrainedModel) -> Path:
 def start_preannotation(*, model: TrainedModel, sequence, user=None, enqueue: bool = True) -> PreannotationJob:
     """Record a job running ``model`` over every frame of ``sequence``; queue it unless not ``enqueue``.
 
-    Only the model's tags that exist in the database get proposals; none existing is an error.
+    Only the model's tags that exist in the database get proposals; none existing is an error. ``user``
+    starts it (``training.preannotate``) and is the author of its proposals.
     """
+    roles.require(user, "training.preannotate", "Pre-annotating a sequence")
     from sequences.models import Frame
     from tags.models import Tag
 
@@ -356,7 +363,8 @@ def _preannotate(job: PreannotationJob) -> str:
     return JobRecord.State.SUCCEEDED
 
 
-def cancel_preannotation(*, job: PreannotationJob) -> PreannotationJob:
+def cancel_preannotation(*, job: PreannotationJob, user=None) -> PreannotationJob:
+    roles.require(user, "training.preannotate", f"Cancelling pre-annotation {job.id}")
     return cancel(job)
 
 
@@ -419,6 +427,7 @@ def upload_live_video(*, upload: UploadedFile, name: str = "", created_by=None) 
     OpenCV must open it and decode its first frame. All or nothing: a rejected file (InvalidInput says why)
     leaves neither a file nor a row; the file is written first and the row only once it is known good.
     """
+    roles.require(created_by, "training.add_livevideo", "Uploading a video to play live")
     suffix = Path(upload.name).suffix.lower()
     if suffix not in VIDEO_EXTENSIONS:
         raise InvalidInput(f"{upload.name} is not a video file (accepted: {', '.join(sorted(VIDEO_EXTENSIONS))}).")
@@ -442,6 +451,7 @@ def upload_live_video(*, upload: UploadedFile, name: str = "", created_by=None) 
         raise
 
 
-def delete_live_video(*, video: LiveVideo) -> None:
+def delete_live_video(*, video: LiveVideo, user=None) -> None:
     """Delete an uploaded video; its file goes once the deletion is committed (see LiveVideo)."""
+    roles.require(user, "training.delete_livevideo", f"Deleting video {video.id}")
     video.delete()

@@ -56,7 +56,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = services.cancel_run(run=get_object_or_404(TrainingRun, pk=run_id))
+    run = services.cancel_run(run=get_object_or_404(TrainingRun, pk=run_id), user=request.user)
     messages.info(request, f"Training run “{run.name}”: {'stopping' if run.is_active else run.get_state_display()}.")
     return redirect("training:run", run_id=run.id)
 
@@ -188,6 +188,6 @@ def live_video_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def live_video_delete(request: HttpRequest, video_id: int) -> HttpResponse:
     video = get_object_or_404(LiveVideo, pk=video_id)
-    services.delete_live_video(video=video)
+    services.delete_live_video(video=video, user=request.user)
     messages.info(request, f"Video “{video.name}” deleted.")
     return redirect("training:models")
