@@ -10,17 +10,21 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import user_from_token_header
-from annotator.errors import InvalidInput
+from annotator.errors import RETRY_AFTER_SECONDS, InvalidInput, is_database_busy
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +40,19 @@ class ApiError(Exception):
 
 def error_response(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
+
+
+def database_busy() -> JsonResponse:
+    response = error_response(
+        "The database is busy with another change; nothing was changed. Retry shortly.", 503
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def body_too_large() -> JsonResponse:
+    limit = format_bytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return error_response(f"The request body is larger than {limit} (DATA_UPLOAD_MAX_MEMORY_SIZE).", 413)
 
 
 def _csrf_failure(request: HttpRequest) -> str | None:
@@ -66,7 +83,10 @@ def json_view(methods: tuple[str, ...]) -> Callable:
                     return error_response("Invalid API token.", 401)
                 request.user = user
             elif request.user.is_authenticated:
-                failure = _csrf_failure(request)
+                try:
+                    failure = _csrf_failure(request)
+                except RequestDataTooBig:
+                    return body_too_large()
                 if failure:
                     return error_response(f"CSRF check failed: {failure}", 403)
             if isinstance(request.user, AnonymousUser) or not request.user.is_authenticated:
@@ -83,6 +103,12 @@ def json_view(methods: tuple[str, ...]) -> Callable:
                 return error_response(str(exc) or "Not found.", 404)
             except PermissionDenied as exc:  # accounts.roles.RoleRequired names the role needed
                 return error_response(str(exc) or "Permission denied.", 403)
+            except RequestDataTooBig:
+                return body_too_large()
+            except OperationalError as exc:
+                if not is_database_busy(exc):
+                    raise
+                return database_busy()
             if isinstance(result, HttpResponse):
                 return result
             return JsonResponse(result, safe=False)
@@ -92,15 +118,106 @@ def json_view(methods: tuple[str, ...]) -> Callable:
     return decorator
 
 
+#: Integers the database stores (64-bit signed): larger ones are refused before any query.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: Nesting of objects and lists a JSON body may have (the API's bodies use three levels).
+MAX_JSON_DEPTH = 32
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > 19 or not INT_MIN <= (value := int(text)) <= INT_MAX:
+        raise ApiError(f"The number {text[:30]}{'…' if len(text) > 30 else ''} is out of range.")
+    return value
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ApiError(f"The number {text[:30]} is out of range.")
+    return value
+
+
+def _json_constant(name: str):
+    raise ApiError(f"{name} is not a number JSON accepts.")
+
+
+def _check_strings_and_depth(body: Any) -> None:
+    """ApiError if ``body`` nests deeper than MAX_JSON_DEPTH or holds a string that is not valid Unicode
+    (a lone surrogate such as "\\ud800", which no database column stores)."""
+    stack = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(value, dict):
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ApiError(f"A string in the JSON body is not valid Unicode: {exc.reason}.") from exc
+
+
 def read_json(request: HttpRequest) -> dict[str, Any]:
-    """The request body as a JSON object, or ApiError naming what is wrong with it."""
+    """The request body as a JSON object, or ApiError naming what is wrong with it.
+
+    Numbers are checked as they are parsed: integers must fit 64 bits, NaN and infinities (1e400) are
+    refused; bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE answer 413.
+    """
+    raw = request.body or b""  # RequestDataTooBig past DATA_UPLOAD_MAX_MEMORY_SIZE: json_view answers 413
     try:
-        body = json.loads(request.body or b"")
+        body = json.loads(raw, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(f"Malformed JSON body: {exc}") from exc
+    except RecursionError as exc:
+        raise ApiError(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.") from exc
     if not isinstance(body, dict):
         raise ApiError("The JSON body must be an object.")
+    _check_strings_and_depth(body)
     return body
+
+
+def parse_natural(value: str) -> int | None:
+    """``value`` (from a query string or a form) as a whole number ≥ 0 a database stores, or None.
+
+    ASCII digits only (``str.isdigit`` accepts "²", which ``int`` refuses), at most 19 of them, within 64 bits.
+    """
+    value = value.strip()
+    if not _DIGITS.fullmatch(value) or int(value) > INT_MAX:
+        return None
+    return int(value)
+
+
+def query_int(request: HttpRequest, name: str) -> int | None:
+    """Query parameter ``name`` (an id or an index) as a whole number; None when absent; ApiError when bad."""
+    value = request.GET.get(name)
+    if value is None:
+        return None
+    number = parse_natural(value)
+    if number is None:
+        raise ApiError(f"Query parameter '{name}' must be a whole number (an id or an index), got {value[:40]!r}.")
+    return number
+
+
+def query_ints(request: HttpRequest, name: str) -> list[int]:
+    """Query parameter ``name`` as comma-separated whole numbers (``?frame_ids=1,2``); empty when absent."""
+    raw = request.GET.get(name, "")
+    numbers = [parse_natural(part) for part in raw.split(",") if part]
+    if None in numbers:
+        raise ApiError(f"Query parameter '{name}' must be comma-separated ids, got {raw[:60]!r}.")
+    return numbers
+
+
+def format_bytes(size: int) -> str:
+    """A size for people: "512 bytes", "64 KB", "4.5 MB", "4 GB"."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
 
 
 def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = True, default=None):
@@ -115,6 +232,8 @@ def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], *, req
         raise ApiError(f"Field '{name}' must be {_kind_name(kinds)}, got {json.dumps(value)}.")
     if not isinstance(value, kinds):
         raise ApiError(f"Field '{name}' must be {_kind_name(kinds)}, got {json.dumps(value)[:60]}.")
+    if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+        raise ApiError(f"Field '{name}' is out of range.")
     return value
 
 
