@@ -1,16 +1,18 @@
 """Settings of the annotation workbench: the one place that reads configuration.
 
-Every value comes from the environment or a `.env` file beside `manage.py` (see `.env.example`).
+Every value comes from the environment or a `.env` file beside `manage.py` (or the file `ENV_FILE` names);
+`.env.example` documents each one for local use, `.env.production.example` for a production server.
 """
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
 
 
 def env_path(name: str, default: Path) -> Path:
@@ -19,10 +21,34 @@ def env_path(name: str, default: Path) -> Path:
     return path if path.is_absolute() else BASE_DIR / path
 
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-dev-key-change-me")
-DEBUG = env.bool("DEBUG", default=True)
+# Variables already in the environment win over the file's.
+environ.Env.read_env(env_path("ENV_FILE", BASE_DIR / ".env"))
+
+# Off unless set: DEBUG's error pages show settings, tracebacks and the URL list to whoever triggers them.
+DEBUG = env.bool("DEBUG", default=False)
+# Sessions, CSRF tokens and password-reset links are signed with it: a key anyone can read forges them all.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. For local use run ./scripts/run (it writes a .env with DEBUG=True and a random "
+            "key) or set DEBUG=True; on a server set SECRET_KEY to a long random value (.env.production.example)."
+        )
+    SECRET_KEY = "django-insecure-local-debug-only"  # only with DEBUG on; `check --deploy` flags the prefix
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS. The defaults suit plain HTTP on one's own machine; a server sets them (.env.production.example).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Behind a reverse proxy that terminates TLS: the header it sets and its value for HTTPS, e.g.
+# HTTP_X_FORWARDED_PROTO,https (the proxy must overwrite a client's own copy of the header).
+SECURE_PROXY_SSL_HEADER = tuple(env.list("SECURE_PROXY_SSL_HEADER", default=[])) or None
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -30,7 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver serves static files through WhiteNoise too, as production does
     "django.contrib.staticfiles",
+    "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "accounts",
@@ -45,12 +74,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "annotator.middleware.DatabaseBusyMiddleware",  # a page hitting a busy database answers 503, not 500
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: it answers a locked-out login
 ]
 
 ROOT_URLCONF = "annotator.urls"
@@ -90,6 +123,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -100,6 +135,13 @@ MEDIA_URL = env("MEDIA_URL", default="/media/")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "sequences:list"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # WhiteNoise serves what collectstatic gathered, compressed, under names that carry a hash of the content:
+    # browsers keep them for a year and never run an old annotate.js after an upgrade. With DEBUG on, the plain
+    # names are served from the source folders.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 LOGOUT_REDIRECT_URL = "login"
 
 # Uploads of whole procedures (zip, video) are large: stream them to disk, cap the request size.
@@ -108,6 +150,38 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
 # Live streams (online mode) one server process plays at once; each keeps a CPU core busy. Past it: HTTP 429.
 LIVE_MAX_STREAMS = env.int("LIVE_MAX_STREAMS", default=2)
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins, a user name is refused from that address
+# for LOGIN_LOCKOUT_MINUTES, even with the right password (HTTP 429). Keyed on the pair, not the address alone:
+# behind a proxy every client has the proxy's address, and one person's typos must not lock out the lab.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_MINUTES", default=15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts are still logged
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and frames come from this site only, so an injected
+# <script>, inline event handler or style attribute does not run. Frames, masks and thumbnails are /media/ URLs;
+# mask previews and the live page's frames are data: URLs; the API and the live page's Server-Sent Events stream
+# are same-origin connections.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 
 # Segmentation. With SAM_CHECKPOINT empty the CPU default (OpenCV) segmenter is used.
 SAM_CHECKPOINT = env("SAM_CHECKPOINT", default="")
@@ -135,3 +209,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# Production serving (scripts/serve, gunicorn.conf.py): gunicorn's address, its worker processes and the threads
+# of each (a live page's stream holds one thread while it plays), and the job workers scripts/serve starts.
+SERVE_ADDRESS = env("SERVE_ADDRESS", default="127.0.0.1:8000")
+WEB_WORKERS = env.int("WEB_WORKERS", default=3)
+WEB_THREADS = env.int("WEB_THREADS", default=8)
+JOB_WORKERS = env.int("JOB_WORKERS", default=2)
+

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -47,7 +48,7 @@ class MaskAdmin(admin.ModelAdmin):
 
     @admin.display(description="colour")
     def swatch(self, mask: Mask) -> str:
-        return format_html('<span style="display:inline-block;width:1em;height:1em;background:{}"></span>', mask.color)
+        return render_to_string("includes/swatch.html", {"color": mask.color})
 
     @admin.display(description="mask over its frame")
     def overlay(self, mask: Mask) -> str:
@@ -59,15 +60,17 @@ class MaskAdmin(admin.ModelAdmin):
             )
             for p in mask.points.all()
         )
+        # One SVG, sized by attributes (the Content-Security-Policy refuses style attributes): the frame, then the
+        # mask's colour at half opacity through the mask PNG as a luminance mask (white = mask), then the points.
+        width, height = mask.frame.width, mask.frame.height
+        shown = min(720, width)
         return format_html(
-            '<div style="position:relative;display:inline-block;max-width:720px">'
-            '<img src="{}" style="display:block;width:100%">'
-            '<div style="position:absolute;inset:0;background:{};opacity:.5;'
-            '-webkit-mask-image:url({});mask-image:url({});mask-mode:luminance;'
-            '-webkit-mask-size:100% 100%;mask-size:100% 100%"></div>'
-            '<svg viewBox="0 0 {} {}" style="position:absolute;inset:0;width:100%;height:100%">{}</svg></div>',
-            mask.frame.image.url, mask.color, mask.file.url, mask.file.url,
-            mask.frame.width, mask.frame.height, mark_safe(points),
+            '<svg viewBox="0 0 {w} {h}" width="{sw}" height="{sh}" role="img">'
+            '<defs><mask id="mask-{id}"><image href="{file}" width="{w}" height="{h}"/></mask></defs>'
+            '<image href="{frame}" width="{w}" height="{h}"/>'
+            '<rect width="{w}" height="{h}" fill="{color}" opacity="0.5" mask="url(#mask-{id})"/>{points}</svg>',
+            w=width, h=height, sw=shown, sh=round(height * shown / width), id=mask.id, file=mask.file.url,
+            frame=mask.frame.image.url, color=mask.color, points=mark_safe(points),
         )
 
 
@@ -89,7 +92,7 @@ class TrackAdmin(admin.ModelAdmin):
 
     @admin.display(description="colour")
     def swatch(self, track: Track) -> str:
-        return format_html('<span style="display:inline-block;width:1em;height:1em;background:{}"></span>', track.color)
+        return render_to_string("includes/swatch.html", {"color": track.color})
 
     def delete_model(self, request, obj):
         from .services import delete_masks

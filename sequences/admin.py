@@ -17,7 +17,7 @@ class FrameInline(admin.TabularInline):
 
     @admin.display(description="thumbnail")
     def preview(self, frame: Frame) -> str:
-        return format_html('<img src="{}" style="height:48px">', frame.thumbnail.url)
+        return format_html('<img src="{}" height="48" alt="">', frame.thumbnail.url)
 
 
 @admin.register(Sequence)
@@ -64,4 +64,4 @@ class FrameAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def picture(self, frame: Frame) -> str:
-        return format_html('<img src="{}" style="max-width:640px">', frame.image.url)
+        return format_html('<img src="{}" width="{}" alt="">', frame.image.url, min(640, frame.width))

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from .models import Tag
@@ -17,10 +18,7 @@ class TagAdmin(admin.ModelAdmin):
 
     @admin.display(description="colour")
     def swatch(self, tag: Tag) -> str:
-        return format_html(
-            '<span style="display:inline-block;width:1.2em;height:1.2em;background:{};border:1px solid #999;'
-            'vertical-align:middle"></span> {}', tag.color, tag.color,
-        )
+        return format_html("{} {}", render_to_string("includes/swatch.html", {"color": tag.color}), tag.color)
 
     @admin.display(description="masks", ordering="_mask_count")
     def mask_count(self, tag: Tag) -> int:
