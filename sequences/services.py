@@ -17,11 +17,14 @@ from annotator.errors import InvalidInput
 from tags.models import Procedure
 
 from .models import Frame, Sequence
-from .sources import Skipped, SourceError, SourceFrame, iter_source, video_fps
+from .sources import Skipped, SourceError, SourceFrame, SourceLimits, deidentified, iter_source, video_fps
 
 logger = logging.getLogger(__name__)
 
 THUMBNAIL_WIDTH = 160
+# Frames written per transaction while importing: other writers (annotators saving masks, jobs) wait for
+# one batch's inserts at most, never for the whole import.
+IMPORT_BATCH_FRAMES = 50
 
 
 class ImportFailed(Exception):
@@ -43,6 +46,14 @@ def sequence_dir(sequence_id: int) -> str:
     return f"sequences/{sequence_id}"
 
 
+def import_limits() -> SourceLimits:
+    """What an imported source may make the server read and decode (settings ``MAX_*``)."""
+    return SourceLimits(
+        max_frame_pixels=settings.MAX_FRAME_PIXELS, max_image_bytes=settings.MAX_IMAGE_BYTES,
+        max_zip_bytes=settings.MAX_ZIP_BYTES, max_zip_ratio=settings.MAX_ZIP_RATIO,
+    )
+
+
 def import_sequence(
     *,
     source: Path,
@@ -52,11 +63,16 @@ def import_sequence(
     description: str = "",
     created_by=None,
     source_label: str | None = None,
+    deidentify: bool = False,
 ) -> ImportReport:
     """Import the frames of ``source`` (folder, zip, video or single image) as a new sequence.
 
     All or nothing: if no frame is readable, or the source is rejected, no row and no file remain.
-    Unreadable images are skipped and listed in the report. ``created_by`` imports it: a manager's write.
+    Unreadable images (and images past :func:`import_limits`) are skipped and listed in the report.
+    Frames are written in batches of short transactions; the sequence stays hidden (``importing``) until the
+    last one is in. With ``deidentify`` every frame is blanked outside the scope's field of view and on burnt-in
+    text before anything of it is written (``sources.deidentified``); the import form and command ask for it by
+    default. ``created_by`` imports it: a manager's write.
     """
     roles.require(created_by, "sequences.add_sequence", "Importing a sequence")
     if procedure not in Procedure.values:
@@ -64,35 +80,62 @@ def import_sequence(
     if not name.strip():
         raise ImportFailed("The sequence needs a name.")
     media_root = Path(settings.MEDIA_ROOT)
-    folder: Path | None = None
+    label = source_label or source.name
+    sequence: Sequence | None = None
+    skipped: list[Skipped] = []
     try:
-        with transaction.atomic():
-            sequence = Sequence.objects.create(
-                name=name.strip(), procedure=procedure, description=description, created_by=created_by,
-                source=source_label or source.name, fps=video_fps(source),
-            )
-            folder = media_root / sequence_dir(sequence.id)
-            skipped: list[Skipped] = []
-            frames: list[Frame] = []
-            for item in iter_source(source, every_nth=every_nth):
-                if isinstance(item, Skipped):
-                    skipped.append(item)
-                    continue
-                frames.append(_store_frame(sequence, len(frames), item, media_root))
-            if not frames:
-                reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:5])
-                detail = f" ({reasons})" if reasons else ""
-                raise ImportFailed(f"No readable image in {source_label or source.name}.{detail}")
-            Frame.objects.bulk_create(frames, batch_size=500)
+        sequence = Sequence.all_objects.create(
+            name=name.strip(), procedure=procedure, description=description, created_by=created_by,
+            source=label, fps=video_fps(source), importing=True, deidentified=deidentify,
+        )
+        items = iter_source(source, every_nth=every_nth, limits=import_limits())
+        if deidentify:
+            items = deidentified(items)
+        batch: list[Frame] = []
+        count = 0
+        for item in items:
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                continue
+            batch.append(_store_frame(sequence, count, item, media_root))
+            count += 1
+            if len(batch) == IMPORT_BATCH_FRAMES:
+                _save_frames(batch)
+                batch = []
+        _save_frames(batch)
+        if not count:
+            reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:5])
+            detail = f" ({reasons})" if reasons else ""
+            raise ImportFailed(f"No readable image in {label}.{detail}")
+        Sequence.all_objects.filter(pk=sequence.pk).update(importing=False)
+        sequence.importing = False
     except SourceError as exc:
-        _remove(folder)
+        _discard_import(sequence, media_root)
         raise ImportFailed(str(exc)) from exc
     except BaseException:
-        _remove(folder)
+        _discard_import(sequence, media_root)
         raise
     for item in skipped:
         logger.warning("Import of %s skipped %s: %s", sequence, item.name, item.reason)
     return ImportReport(sequence, skipped)
+
+
+def _save_frames(frames: list[Frame]) -> None:
+    if frames:
+        with transaction.atomic():
+            Frame.objects.bulk_create(frames)
+
+
+def _discard_import(sequence: Sequence | None, media_root: Path) -> None:
+    """Remove what a failed import wrote: its rows (the frames go with the sequence) and its folder."""
+    if sequence is None:
+        return
+    try:
+        Sequence.all_objects.filter(pk=sequence.pk).delete()
+    except Exception:
+        # The row stays hidden (importing); its files go anyway.
+        logger.exception("Could not delete the rows of the failed import of sequence %s", sequence.pk)
+    _remove(media_root / sequence_dir(sequence.pk))
 
 
 def _store_frame(sequence: Sequence, index: int, frame: SourceFrame, media_root: Path) -> Frame:

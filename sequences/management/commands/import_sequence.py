@@ -17,9 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--every-nth", type=int, default=1, help="Keep every Nth frame (default 1: all).")
         parser.add_argument("--description", default="")
         parser.add_argument("--user", help="Username recorded as the importer.")
+        parser.add_argument(
+            "--no-deidentify", dest="deidentify", action="store_false",
+            help="Store the frames as they are. By default everything outside the scope's field of view and "
+                 "burnt-in text (names, dates, IDs) is blanked before anything is stored.",
+        )
 
     def handle(self, *args, source: str, name: str | None, procedure: str, every_nth: int,
-               description: str, user: str | None, **options):
+               description: str, user: str | None, deidentify: bool, **options):
         path = Path(source).expanduser()
         creator = None
         if user:
@@ -29,7 +34,7 @@ class Command(BaseCommand):
         try:
             report = import_sequence(
                 source=path, name=name or path.stem, procedure=procedure, every_nth=every_nth,
-                description=description, created_by=creator,
+                description=description, created_by=creator, deidentify=deidentify,
             )
         except ImportFailed as exc:
             raise CommandError(str(exc)) from exc
@@ -38,5 +43,5 @@ class Command(BaseCommand):
         sequence = report.sequence
         self.stdout.write(self.style.SUCCESS(
             f"Imported sequence {sequence.id} “{sequence.name}”: {report.frame_count} frames, "
-            f"{len(report.skipped)} skipped."
+            f"{len(report.skipped)} skipped{', de-identified' if sequence.deidentified else ''}."
         ))
