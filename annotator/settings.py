@@ -148,6 +148,13 @@ LOGOUT_REDIRECT_URL = "login"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
+# What an imported source may make the server read and decode (sequences.sources.SourceLimits): pixels of one
+# frame (checked from the image's or video's header before decoding; also for masks and live uploads), bytes of
+# one image file or zip entry, uncompressed bytes of a zip's images, and the compression ratio of a zip entry.
+MAX_FRAME_PIXELS = env.int("MAX_FRAME_PIXELS", default=4096 * 4096)
+MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=128 * 1024**2)
+MAX_ZIP_BYTES = env.int("MAX_ZIP_BYTES", default=16 * 1024**3)
+MAX_ZIP_RATIO = env.float("MAX_ZIP_RATIO", default=100.0)
 # Live streams (online mode) one server process plays at once; each keeps a CPU core busy. Past it: HTTP 429.
 LIVE_MAX_STREAMS = env.int("LIVE_MAX_STREAMS", default=2)
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins, a user name is refused from that address

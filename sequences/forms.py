@@ -1,3 +1,6 @@
+from collections import Counter
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 
@@ -31,6 +34,11 @@ class ImportSequenceForm(forms.Form):
         min_value=1, initial=1, label="Keep every Nth frame",
         help_text="1 keeps every frame; 5 keeps frames 0, 5, 10, …",
     )
+    deidentify = forms.BooleanField(
+        initial=True, required=False, label="De-identify",
+        help_text="Blank everything outside the scope's field of view and burnt-in text (names, dates, IDs) "
+                  "before anything is stored; the original frames are never kept.",
+    )
 
     def clean_files(self):
         files = self.cleaned_data["files"]
@@ -39,6 +47,13 @@ class ImportSequenceForm(forms.Form):
         if any(f.size == 0 for f in files):
             empty = ", ".join(f.name for f in files if f.size == 0)
             raise forms.ValidationError(f"Empty file: {empty}.")
+        # Frames are ordered by name: two files of one name would be one frame, or an arbitrary order.
+        twice = sorted(name for name, n in Counter(Path(f.name).name for f in files).items() if n > 1)
+        if twice:
+            raise forms.ValidationError(
+                f"Several uploaded files are named {', '.join(twice)}: rename them so that each frame has its own "
+                "name (frames are ordered by name)."
+            )
         total = sum(f.size for f in files)
         if total > settings.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(

@@ -109,14 +109,18 @@ def _import_uploads(data: dict, user):
         folder = Path(folder)
         for upload in files:
             target = folder / Path(upload.name).name
-            with target.open("wb") as out:
+            try:
+                out = target.open("xb")  # never over another upload of the same name: that frame would be lost
+            except FileExistsError as exc:
+                raise ImportFailed(f"Several uploaded files are named {target.name}; nothing was imported.") from exc
+            with out:
                 for chunk in upload.chunks():
                     out.write(chunk)
         source = folder / Path(files[0].name).name if len(files) == 1 else folder
         label = files[0].name if len(files) == 1 else f"{len(files)} uploaded images"
         return import_sequence(
             source=source, name=data["name"], procedure=data["procedure"], every_nth=data["every_nth"],
-            description=data["description"], created_by=user, source_label=label,
+            description=data["description"], created_by=user, source_label=label, deidentify=data["deidentify"],
         )
 
 
