@@ -1,10 +1,13 @@
 """Authenticating API requests by token."""
 
+from datetime import timedelta
+
 from django.utils import timezone
 
 from .models import ApiToken, hash_token
 
 TOKEN_PREFIX = "Token "
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def user_from_token_header(header: str):
@@ -15,5 +18,8 @@ def user_from_token_header(header: str):
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # recorded at most once a minute: a write on every call would make every read of the API a writer
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -67,6 +67,37 @@ def _csrf_failure(request: HttpRequest) -> str | None:
     return check.process_view(request, None, (), {})
 
 
+def _answer(view: Callable[..., Any], methods: tuple[str, ...], request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Check the method, authenticate (token, or session with its CSRF check), call ``view``, shape its answer."""
+    if request.method not in methods:
+        return error_response(f"Method {request.method} not allowed; use {', '.join(methods)}.", 405)
+    header = request.headers.get("Authorization", "")
+    if header:
+        user = user_from_token_header(header)
+        if user is None:
+            return error_response("Invalid API token.", 401)
+        request.user = user
+    elif request.user.is_authenticated:
+        failure = _csrf_failure(request)
+        if failure:
+            return error_response(f"CSRF check failed: {failure}", 403)
+    if isinstance(request.user, AnonymousUser) or not request.user.is_authenticated:
+        return error_response("Authentication required: log in, or send 'Authorization: Token <key>'.", 401)
+    try:
+        result = view(request, *args, **kwargs)
+    except ApiError as exc:
+        return error_response(exc.message, exc.status)
+    except InvalidInput as exc:
+        return error_response(str(exc), 400)
+    except Http404 as exc:
+        return error_response(str(exc) or "Not found.", 404)
+    except PermissionDenied as exc:  # accounts.roles.RoleRequired names the role needed
+        return error_response(str(exc) or "Permission denied.", 403)
+    if isinstance(result, HttpResponse):
+        return result
+    return JsonResponse(result, safe=False)
+
+
 def json_view(methods: tuple[str, ...]) -> Callable:
     """Decorate an API view: allowed methods, authentication, CSRF for sessions, JSON errors."""
 
@@ -74,44 +105,14 @@ def json_view(methods: tuple[str, ...]) -> Callable:
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method not in methods:
-                return error_response(f"Method {request.method} not allowed; use {', '.join(methods)}.", 405)
-            header = request.headers.get("Authorization", "")
-            if header:
-                user = user_from_token_header(header)
-                if user is None:
-                    return error_response("Invalid API token.", 401)
-                request.user = user
-            elif request.user.is_authenticated:
-                try:
-                    failure = _csrf_failure(request)
-                except RequestDataTooBig:
-                    return body_too_large()
-                if failure:
-                    return error_response(f"CSRF check failed: {failure}", 403)
-            if isinstance(request.user, AnonymousUser) or not request.user.is_authenticated:
-                return error_response(
-                    "Authentication required: log in, or send 'Authorization: Token <key>'.", 401
-                )
             try:
-                result = view(request, *args, **kwargs)
-            except ApiError as exc:
-                return error_response(exc.message, exc.status)
-            except InvalidInput as exc:
-                return error_response(str(exc), 400)
-            except Http404 as exc:
-                return error_response(str(exc) or "Not found.", 404)
-            except PermissionDenied as exc:  # accounts.roles.RoleRequired names the role needed
-                return error_response(str(exc) or "Permission denied.", 403)
+                return _answer(view, methods, request, *args, **kwargs)
             except RequestDataTooBig:
                 return body_too_large()
-            except OperationalError as exc:
+            except OperationalError as exc:  # authentication writes too (a token's last use)
                 if not is_database_busy(exc):
                     raise
                 return database_busy()
-            if isinstance(result, HttpResponse):
-                return result
-            return JsonResponse(result, safe=False)
 
         return wrapper
 

@@ -109,32 +109,32 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the worker write concurrently: wait for locks instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Several people, the web processes and the job workers write at once. SQLite copes the way multi-writer
+    # Django sites use it: WAL (readers never wait for the writer), transactions that take the write lock when
+    # they begin (BEGIN IMMEDIATE: a transaction never fails half-way upgrading a read lock, it waits), and a
+    # busy timeout for that wait. A lock still held after the timeout answers 503 with Retry-After.
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite.setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=20))
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles")
-
-MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")
-MEDIA_URL = env("MEDIA_URL", default="/media/")
-
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "sequences:list"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # WhiteNoise serves what collectstatic gathered, compressed, under names that carry a hash of the content:
@@ -142,21 +142,14 @@ STORAGES = {
     # names are served from the source folders.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "sequences:list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Uploads of whole procedures (zip, video) are large: stream them to disk, cap the request size.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
-# What an imported source may make the server read and decode (sequences.sources.SourceLimits): pixels of one
-# frame (checked from the image's or video's header before decoding; also for masks and live uploads), bytes of
-# one image file or zip entry, uncompressed bytes of a zip's images, and the compression ratio of a zip entry.
-MAX_FRAME_PIXELS = env.int("MAX_FRAME_PIXELS", default=4096 * 4096)
-MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=128 * 1024**2)
-MAX_ZIP_BYTES = env.int("MAX_ZIP_BYTES", default=16 * 1024**3)
-MAX_ZIP_RATIO = env.float("MAX_ZIP_RATIO", default=100.0)
-# Live streams (online mode) one server process plays at once; each keeps a CPU core busy. Past it: HTTP 429.
-LIVE_MAX_STREAMS = env.int("LIVE_MAX_STREAMS", default=2)
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins, a user name is refused from that address
 # for LOGIN_LOCKOUT_MINUTES, even with the right password (HTTP 429). Keyed on the pair, not the address alone:
 # behind a proxy every client has the proxy's address, and one person's typos must not lock out the lab.
@@ -189,6 +182,26 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Uploads of whole procedures (zip, video) are large: stream them to disk, cap the request size.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
+# Uploads are stopped at MAX_UPLOAD_BYTES while they stream in (and at once from anyone not logged in),
+# before the handlers after it keep them in memory or spool them to a temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "annotator.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# What an imported source may make the server read and decode (sequences.sources.SourceLimits): pixels of one
+# frame (checked from the image's or video's header before decoding; also for masks and live uploads), bytes of
+# one image file or zip entry, uncompressed bytes of a zip's images, and the compression ratio of a zip entry.
+MAX_FRAME_PIXELS = env.int("MAX_FRAME_PIXELS", default=4096 * 4096)
+MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=128 * 1024**2)
+MAX_ZIP_BYTES = env.int("MAX_ZIP_BYTES", default=16 * 1024**3)
+MAX_ZIP_RATIO = env.float("MAX_ZIP_RATIO", default=100.0)
+# Live streams (online mode) one server process plays at once; each keeps a CPU core busy. Past it: HTTP 429.
+LIVE_MAX_STREAMS = env.int("LIVE_MAX_STREAMS", default=2)
 
 # Segmentation. With SAM_CHECKPOINT empty the CPU default (OpenCV) segmenter is used.
 SAM_CHECKPOINT = env("SAM_CHECKPOINT", default="")
@@ -197,6 +210,8 @@ SAM_DEVICE = env("SAM_DEVICE", default="")  # empty: cuda when available, else c
 SAM_EMBEDDING_CACHE_DIR = env_path("SAM_EMBEDDING_CACHE_DIR", MEDIA_ROOT / "cache" / "embeddings")
 SAM_MEMORY_CACHE_FRAMES = env.int("SAM_MEMORY_CACHE_FRAMES", default=8)
 SAM_EMBEDDING_CACHE_MAX_MB = env.int("SAM_EMBEDDING_CACHE_MAX_MB", default=4096)
+# Prompt points one segmentation request may carry (an annotator uses a few dozen at most).
+MAX_PROMPT_POINTS = env.int("MAX_PROMPT_POINTS", default=200)
 
 # Background jobs (extrapolation, embedding precompute) through Django's Tasks API (the django-tasks
 # backport). Default: the database backend, run by `manage.py db_worker` (scripts/run starts one); on
@@ -210,12 +225,6 @@ TASKS = {
 # A running job whose worker has not reported for this long is marked failed (the worker died).
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=120)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
 # Production serving (scripts/serve, gunicorn.conf.py): gunicorn's address, its worker processes and the threads
 # of each (a live page's stream holds one thread while it plays), and the job workers scripts/serve starts.
 SERVE_ADDRESS = env("SERVE_ADDRESS", default="127.0.0.1:8000")
@@ -223,3 +232,9 @@ WEB_WORKERS = env.int("WEB_WORKERS", default=3)
 WEB_THREADS = env.int("WEB_THREADS", default=8)
 JOB_WORKERS = env.int("JOB_WORKERS", default=2)
 
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}

@@ -38,7 +38,12 @@ class JobConflict(InvalidInput):
 
 
 def track_for_keyframe(*, keyframe: Mask, created_by=None) -> Track:
-    """The track a manual mask belongs to, made for it if it has none."""
+    """The track a manual mask belongs to, made for it if it has none.
+
+    Call it in a transaction: the keyframe is read again under a row lock, so two requests at once for one
+    mask find (or make) one track, and the second sees the first one's job.
+    """
+    keyframe.track_id = Mask.objects.select_for_update().values_list("track_id", flat=True).get(pk=keyframe.pk)
     if keyframe.source != Mask.Source.MANUAL:
         raise InvalidInput(
             f"Mask {keyframe.id} was propagated; extrapolate from a mask made by hand (a keyframe)."
