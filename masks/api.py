@@ -6,11 +6,12 @@ import base64
 import binascii
 import time
 
-from django.core.exceptions import RequestDataTooBig
+from django.conf import settings
 from django.http import HttpRequest
 
-from annotator.api import ApiError, field, get_or_404, json_view, read_json
+from annotator.api import ApiError, field, get_or_404, json_view, query_int, query_ints, read_json
 from sequences.models import Frame, Sequence
+from sequences.sources import ImageRejected, check_image_header
 from tags.models import Tag
 
 from . import services, storage
@@ -22,6 +23,7 @@ def parse_points(raw: object) -> list[Point]:
     """``[{"x", "y", "sign": "+"|"-"}, ...]`` as prompt points, or ApiError naming the bad entry."""
     if not isinstance(raw, list):
         raise ApiError("Field 'points' must be a list of {\"x\", \"y\", \"sign\"} objects.")
+    services.check_point_count(len(raw))  # before parsing a list of any length
     points = []
     for number, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
@@ -109,11 +111,9 @@ def sequence_masks(request: HttpRequest, sequence_id: int):
     sequence = get_or_404(Sequence, sequence_id)
     masks = Mask.objects.filter(frame__sequence=sequence).select_related("frame", "tag", "created_by", "reviewed_by")
     for name in ("frame_id", "tag_id"):
-        value = request.GET.get(name)
+        value = query_int(request, name)
         if value is not None:
-            if not value.isdigit():
-                raise ApiError(f"Query parameter '{name}' must be an integer id, got {value!r}.")
-            masks = masks.filter(**{name: int(value)})
+            masks = masks.filter(**{name: value})
     return {"sequence_id": sequence.id, "masks": [mask_json(m) for m in masks.prefetch_related("points")]}
 
 
@@ -147,11 +147,8 @@ def sequence_embeddings(request: HttpRequest, sequence_id: int):
         direction = field(body, "direction", int, required=False, default=1)
         states = request_embeddings(sequence=sequence, index=index, direction=direction)
     else:
-        raw = request.GET.get("frame_ids", "")
-        ids = [part for part in raw.split(",") if part]
-        if not all(part.isdigit() for part in ids):
-            raise ApiError(f"Query parameter 'frame_ids' must be comma-separated ids, got {raw!r}.")
-        states = embedding_states(list(sequence.frames.filter(id__in=[int(i) for i in ids])))
+        ids = query_ints(request, "frame_ids")
+        states = embedding_states(list(sequence.frames.filter(id__in=ids)))
     return {"states": {str(frame_id): state for frame_id, state in states.items()}}
 
 
@@ -177,20 +174,19 @@ def mask_pixels(request: HttpRequest, mask_id: int):
     """Replace a mask's pixels: ``{"png": "data:image/png;base64,..."}``, a frame-sized PNG where white
     (> 127) is the mask. Answers the updated mask (an edited propagated mask becomes a manual keyframe)."""
     mask = get_or_404(Mask, mask_id)
-    try:
-        body = read_json(request)
-    except RequestDataTooBig as exc:
-        raise ApiError("The request is too large for a mask of this frame.", status=413) from exc
+    body = read_json(request)
     data = parse_png_data_url(field(body, "png", str))
+    frame = mask.frame
+    try:  # the size from the header, before a pixel is decoded (a small PNG may declare a huge image)
+        width, height = check_image_header(data, settings.MAX_FRAME_PIXELS)
+    except ImageRejected as exc:
+        raise ApiError(f"Field 'png' is not a usable image: {exc}.") from exc
+    if (width, height) != (frame.width, frame.height):
+        raise ApiError(f"The PNG is {width}×{height}; the frame is {frame.width}×{frame.height}.")
     try:
         pixels = storage.mask_from_png_bytes(data)
     except ValueError as exc:
         raise ApiError(f"Field 'png' is not a usable image: {exc}.") from exc
-    frame = mask.frame
-    if pixels.shape != (frame.height, frame.width):
-        raise ApiError(
-            f"The PNG is {pixels.shape[1]}×{pixels.shape[0]}; the frame is {frame.width}×{frame.height}."
-        )
     mask = services.replace_mask_pixels(mask=mask, pixels=pixels, user=request.user)
     return mask_json(Mask.objects.select_related("frame", "tag", "created_by", "reviewed_by").get(pk=mask.pk))
 

@@ -23,7 +23,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from sequences.sources import video_fps
+from sequences.sources import FrameTooLarge, check_frame_size, video_fps
 
 from .inference import Segmenter
 
@@ -108,13 +108,22 @@ class VideoInfo:
     height: int
 
 
-def probe_video(path: Path) -> VideoInfo:
-    """Open ``path`` with OpenCV and decode its first frame; VideoError when either fails."""
+def probe_video(path: Path, *, max_pixels: int) -> VideoInfo:
+    """Open ``path`` with OpenCV and decode its first frame; VideoError when either fails, or when its frames
+    have more than ``max_pixels`` pixels (the size it declares is checked before a frame is decoded)."""
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
             raise VideoError(path, "OpenCV cannot open it as a video")
-        ok, image = capture.read()
+        try:
+            check_frame_size(
+                int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)), max_pixels
+            )
+            ok, image = capture.read()
+            if ok and image is not None:
+                check_frame_size(image.shape[1], image.shape[0], max_pixels)
+        except FrameTooLarge as exc:
+            raise VideoError(path, f"its frames are {exc}") from exc
         if not ok or image is None:
             raise VideoError(path, "no frame of it can be decoded")
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))

@@ -439,7 +439,7 @@ def upload_live_video(*, upload: UploadedFile, name: str = "", created_by=None) 
             for chunk in upload.chunks():
                 out.write(chunk)
         try:
-            info = probe_video(path)
+            info = probe_video(path, max_pixels=settings.MAX_FRAME_PIXELS)
         except VideoError as exc:
             raise InvalidInput(f"{upload.name} cannot be played: {exc.reason}.") from exc
         return LiveVideo.objects.create(

@@ -143,3 +143,17 @@ def test_too_many_prompt_points_are_refused_before_segmenting(safe_api, sequence
     message = assert_json_error(send(safe_api, "post", "/generate_mask/", json.dumps(body)))
     assert f"at most {settings.MAX_PROMPT_POINTS}" in message and "MAX_PROMPT_POINTS" in message
     assert not Mask.objects.exclude(pk__isnull=True).filter(frame=frame).exists()
+
+
+def test_mask_pixels_declaring_a_huge_image_are_refused_from_the_header(safe_api, mask):
+    """The probe's decompression bomb: a small PNG declaring 20000×20000 (1.2 GB decoded) is never decoded."""
+    import base64
+
+    from tests.sequences.test_import_limits import blank_png
+
+    before = mask.file.name
+    body = json.dumps({"png": "data:image/png;base64," + base64.b64encode(blank_png(20000, 20000)).decode()})
+    message = assert_json_error(send(safe_api, "post", f"/api/masks/{mask.id}/pixels/", body))
+    assert "MAX_FRAME_PIXELS" in message
+    mask.refresh_from_db()
+    assert mask.file.name == before

@@ -206,7 +206,7 @@ def live_video_files(media_root: Path) -> list[Path]:
 def test_a_video_file_plays_frame_by_frame_at_its_rate_and_loops(trained, unseen, tmp_path):
     images, masks = unseen
     path = write_video(tmp_path / "procedure.avi", images, fps=12)
-    info = probe_video(path)
+    info = probe_video(path, max_pixels=4096 * 4096)
     assert (info.fps, info.frame_count, info.width, info.height) == (12.0, 3, 96, 64)
     decoded = list(VideoFile(path).frames())
     assert [index for index, _ in decoded] == [0, 1, 2]
@@ -235,7 +235,7 @@ def test_a_file_that_is_no_video_is_rejected_when_probed_and_when_played(tmp_pat
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"this is not a video" * 100)
     with pytest.raises(VideoError, match="junk.mp4"):
-        probe_video(junk)
+        probe_video(junk, max_pixels=4096 * 4096)
     with pytest.raises(VideoError):
         list(VideoFile(junk).frames())
 
@@ -393,3 +393,13 @@ def test_a_client_going_away_stops_its_stream_on_a_real_server(live_server, sett
     response.close()
     connection.close()
     assert wait_for(lambda: LIVE_STREAMS.active == 0)
+
+
+def test_an_uploaded_video_with_frames_over_the_frame_limit_is_refused(pages, model, unseen, tmp_path, settings,
+                                                                        media_root):
+    settings.MAX_FRAME_PIXELS = 64 * 64  # the video's frames are 96×64
+    path = write_video(tmp_path / "wide.avi", unseen[0])
+    with path.open("rb") as upload:
+        response = pages.post("/training/live-videos/", {"video": upload, "model": model.id})
+    assert response.status_code == 200 and "(MAX_FRAME_PIXELS)" in response.content.decode()
+    assert not LiveVideo.objects.exists() and live_video_files(media_root) == []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cv2
 import torch
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from sequences.models import Sequence
@@ -66,7 +67,7 @@ class Command(BaseCommand):
             shape = cv2.imread(str(paths[0][1])).shape if paths else None
             if video:
                 try:
-                    info = probe_video(Path(video))
+                    info = probe_video(Path(video), max_pixels=settings.MAX_FRAME_PIXELS)
                 except VideoError as exc:
                     raise CommandError(str(exc)) from exc
                 source, shape = VideoFile(Path(video)), (info.height, info.width)
