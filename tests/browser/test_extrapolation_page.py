@@ -9,7 +9,7 @@ from django.db import connections
 from playwright.sync_api import expect
 
 from masks.models import Mask
-from tests.browser.conftest import log_in
+from tests.browser.conftest import SERVER, log_in
 from tests.browser.test_annotate_page import click_image, deepest_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def worker(transactional_db):
-    """django-tasks-db's worker loop in a thread of this process, on the same (file) test database."""
+    """django-tasks-db's worker loop in a thread of this process, on the same (file) test database; against the
+    production server, that server's own job workers."""
+    if SERVER:
+        yield None
+        return
     from django_tasks_db.management.commands.db_worker import Worker
 
     loop = Worker(
