@@ -17,3 +17,6 @@ threads = settings.WEB_THREADS
 timeout = 60
 graceful_timeout = 30
 accesslog = "-"
+# gunicorn's control socket has one default path per user: a second server on the machine (CI's production run
+# beside a developer's) would take it over. Nothing here uses it.
+control_socket_disable = True
