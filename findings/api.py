@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, read_json
+from annotator.api import ApiError, field, get_or_404, json_view, query_int, read_json
 from sequences.models import Sequence
 from tags.models import Tag
 
@@ -49,11 +49,9 @@ def sequence_findings(request: HttpRequest, sequence_id: int):
             note=field(body, "note", str, required=False, default=""), created_by=request.user,
         )
         return JsonResponse(finding_json(finding), status=201)
-    frame = request.GET.get("frame")
+    frame = query_int(request, "frame")
     if frame is not None:
-        if not frame.isdigit():
-            raise ApiError(f"Query parameter 'frame' must be a frame index, got {frame!r}.")
-        findings = selectors.findings_on_frame(sequence_id=sequence.id, index=int(frame))
+        findings = selectors.findings_on_frame(sequence_id=sequence.id, index=frame)
     else:
         findings = selectors.sequence_findings(sequence_id=sequence.id)
     return {"sequence_id": sequence.id, "findings": [finding_json(f) for f in findings]}

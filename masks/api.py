@@ -154,6 +154,7 @@ def sequence_embeddings(request: HttpRequest, sequence_id: int):
 
 PNG_DATA_URL = "data:image/png;base64,"
 MAX_PNG_BYTES = 8 * 1024 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def parse_png_data_url(value: str) -> bytes:
@@ -164,9 +165,12 @@ def parse_png_data_url(value: str) -> bytes:
     if len(encoded) > MAX_PNG_BYTES * 4 // 3 + 4:
         raise ApiError(f"The PNG is larger than {MAX_PNG_BYTES // 1024 // 1024} MB.", status=413)
     try:
-        return base64.b64decode(encoded, validate=True)
+        data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ApiError(f"Field 'png' is not valid base64: {exc}") from exc
+    if not data.startswith(PNG_SIGNATURE):
+        raise ApiError("Field 'png' is not a PNG image.")
+    return data
 
 
 @json_view(("POST",))

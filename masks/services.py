@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,10 +37,21 @@ class FrameSegmentation:
     segmenter: str
 
 
+def check_point_count(count: int) -> None:
+    """Raise InvalidInput if a request carries more prompt points than MAX_PROMPT_POINTS."""
+    if count > settings.MAX_PROMPT_POINTS:
+        raise InvalidInput(
+            f"{count} points were sent; at most {settings.MAX_PROMPT_POINTS} are accepted per request "
+            "(MAX_PROMPT_POINTS)."
+        )
+
+
 def validate_points(points: Seq[Point], *, width: int, height: int) -> None:
-    """Raise InvalidInput unless there is a '+' point and every point lies inside the width × height frame."""
+    """Raise InvalidInput unless there are 1..MAX_PROMPT_POINTS points, a '+' among them, and every point lies
+    inside the width × height frame."""
     if not points:
         raise InvalidInput("At least one point is needed.")
+    check_point_count(len(points))
     if not any(p.positive for p in points):
         raise InvalidInput("At least one '+' point is needed: the object must be marked.")
     for number, p in enumerate(points, start=1):

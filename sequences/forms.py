@@ -2,7 +2,6 @@ from collections import Counter
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 
 from tags.models import Procedure
 
@@ -53,11 +52,5 @@ class ImportSequenceForm(forms.Form):
             raise forms.ValidationError(
                 f"Several uploaded files are named {', '.join(twice)}: rename them so that each frame has its own "
                 "name (frames are ordered by name)."
-            )
-        total = sum(f.size for f in files)
-        if total > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The upload is {total / 1024**2:.0f} MB; at most {settings.MAX_UPLOAD_BYTES / 1024**2:.0f} MB "
-                "are accepted here (MAX_UPLOAD_BYTES). Import larger procedures with manage.py import_sequence."
             )
         return files

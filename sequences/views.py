@@ -17,7 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from annotator.api import parse_natural
 from annotator.errors import InvalidInput
+from annotator.uploads import show_upload_refusal
 from masks.models import Mask
 from masks.segmenters import active_segmenter
 from tags.api import tag_json
@@ -88,6 +90,7 @@ def sequence_status(request: HttpRequest, sequence_id: int) -> HttpResponse:
 def import_view(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, "sequences.add_sequence", "Importing a sequence")  # before the form, not after
     form = ImportSequenceForm(request.POST or None, request.FILES or None)
+    show_upload_refusal(request, form, "files")  # files stopped while streaming in
     if request.method == "POST" and form.is_valid():
         try:
             report = _import_uploads(form.cleaned_data, request.user)
@@ -161,8 +164,7 @@ def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
     if not frames["count"]:
         messages.error(request, f"“{sequence.name}” has no frames.")
         return redirect("sequences:list")
-    start = request.GET.get("frame", "0")
-    start = min(int(start), frames["count"] - 1) if start.isdigit() else 0
+    start = min(parse_natural(request.GET.get("frame", "0")) or 0, frames["count"] - 1)
     tags = Tag.objects.filter(is_active=True)
     preferred = [t for t in tags if t.procedure in ("", sequence.procedure)]
     _, status = active_segmenter()

@@ -247,3 +247,19 @@ def test_result_does_not_depend_on_opencv_random_state():
     )
     second = OpenCVSegmenter().segment(image, points).mask
     assert np.array_equal(first, second)
+
+
+def test_a_thousand_points_in_one_request_give_the_mask_of_clicking_them_one_by_one():
+    """The probe's ~1,000 points crashed with a RecursionError; the mask must not depend on how clicks arrive."""
+    image, _ = synthetic_frame(height=60, width=80)
+    rng = np.random.default_rng(1)
+    points = [PromptPoint(40.0, 30.0, True)] + [
+        PromptPoint(float(rng.integers(0, 80)), float(rng.integers(0, 60)), bool(rng.random() < 0.5))
+        for _ in range(1099)
+    ]
+    at_once = OpenCVSegmenter(work_side=48, cache_clicks=8).segment(image, points)
+    one_by_one = OpenCVSegmenter(work_side=48, cache_clicks=8)
+    for count in (1, 2, 3, 700, 701, 1100):  # the requests an annotator's page would send, some left out
+        incremental = one_by_one.segment(image, points[:count], image_key="frame")
+    assert np.array_equal(at_once.mask, incremental.mask)
+    assert all(at_once.mask[int(p.y), int(p.x)] == p.positive for p in points[-1:])

@@ -93,5 +93,5 @@ def test_upload_larger_than_the_limit_is_refused(client, user, settings):
     settings.MAX_UPLOAD_BYTES = 100
     client.force_login(user)
     response = client.post("/sequences/import/", form([png_upload("big.png")]))
-    assert "at most 0 MB are accepted here (MAX_UPLOAD_BYTES)" in response.content.decode()
+    assert "at most 100 bytes are accepted here (MAX_UPLOAD_BYTES)" in response.content.decode()
     assert not Sequence.objects.exists()
