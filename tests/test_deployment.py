@@ -24,7 +24,9 @@ def documented(example: Path) -> dict[str, str]:
 def run_with(env_file: Path, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``args`` in a child process that reads its settings from ``env_file`` alone: the application's settings
     module (not the test suite's) and none of the settings this process has in its environment."""
-    names = set(documented(EXAMPLE)) | {"SECRET_KEY", "DEBUG", "ENV_FILE", "DJANGO_SETTINGS_MODULE"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests in this process (Playwright's loop); never in deployment
+    names = set(documented(EXAMPLE)) | {"SECRET_KEY", "DEBUG", "ENV_FILE", "DJANGO_SETTINGS_MODULE",
+                                        "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in names}
     env.update(DJANGO_SETTINGS_MODULE="annotator.settings", ENV_FILE=str(env_file), **(extra or {}))
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -51,7 +51,7 @@ class Segmenter:
         self.finding_names = list(checkpoint.finding_names)
         self.input_size = tuple(checkpoint.input_size)
         self.device = pick_device(device)
-        self.network = build_network(checkpoint.network)
+        self.network = build_network(checkpoint.network, pretrained=False)  # the checkpoint's weights follow
         self.network.load_state_dict(checkpoint.state_dict)
         self.network.to(self.device).eval()
         # Test-time flips: the network also sees the frame mirrored left-right, up-down and both, and the four

@@ -1,16 +1,21 @@
-"""The default segmentation network: a compact U-Net written in plain torch (no pretrained weights).
+"""The segmentation networks: a U-Net on the pretrained EfficientNet-Lite0 (the default) and a compact U-Net
+written in plain torch with no pretrained weights (``unet-lite``, kept as an option).
 
 Framework-free (torch only). Input: float32 (N, 3, H, W), RGB scaled to [0, 1] and normalised by
-:data:`MEAN` / :data:`STD`; any H and W (multiples of 32 avoid rounding). Output: a dict with
-``"masks"`` — logits (N, C, H, W), one channel per tag, read with a sigmoid (multi-label: tags may
-overlap, e.g. a landmark region and the polyp on it); and ``"findings"`` — logits (N, K) of frame-level
-findings when the classification head is on (K > 0), else absent.
+:data:`MEAN` / :data:`STD` (ImageNet's statistics) whatever the architecture (the pretrained one converts to
+its own normalisation inside, so checkpoints of either kind are run the same way); any H and W (multiples of 32
+avoid rounding). Output: a dict with ``"masks"`` — logits (N, C, H, W), one channel per tag, read with a
+sigmoid (multi-label: tags may overlap, e.g. a landmark region and the polyp on it); and ``"findings"`` —
+logits (N, K) of frame-level findings when the classification head is on (K > 0), else absent.
 
-Why this shape: with the default widths (8, 16, 24, 32, 48) it has ~0.2 M parameters, so a busy 2-core
-CPU trains it for dozens of epochs in 20 minutes at 96×128 and runs it in milliseconds a frame; a network
-twice as wide scored lower after the same minutes (fewer epochs). Residual blocks and a dilated context
-block give the receptive field polyps need (they can fill half the frame) without a deep encoder. Wider
-networks (``widths``) are for GPUs and longer runs.
+``unet-efficientnet-lite0``: the encoder is :mod:`backbone.efficientnet` with its ImageNet weights (features at
+strides 2 … 32), the decoder four light up-sampling blocks (``widths``: its channels at strides 2, 4, 8, 16,
+and a 1×1 reduction of the stride-32 features). Pretrained features are what lets a network trained on a dozen
+procedures recognise lesions in others (see the README's figures).
+
+``unet-lite``: with the default widths (8, 16, 24, 32, 48) it has ~0.2 M parameters, so a busy 2-core CPU
+trains it for dozens of epochs in 20 minutes at 96×128. Residual blocks and a dilated context block give the
+receptive field polyps need without a deep encoder.
 """
 
 from __future__ import annotations
@@ -21,28 +26,48 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from backbone import efficientnet
+
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
 
 
+PRETRAINED = "unet-efficientnet-lite0"
+SMALL = "unet-lite"
+ARCHITECTURES = (PRETRAINED, SMALL)
+ARCHITECTURE_LABELS = {
+    PRETRAINED: "U-Net on ImageNet-pretrained EfficientNet-Lite0 (default)",
+    SMALL: "small U-Net, no pretrained weights",
+}
+#: Channel widths each architecture is built with unless told otherwise (see the module docstring).
+DEFAULT_WIDTHS = {PRETRAINED: (16, 24, 32, 64, 96), SMALL: (8, 16, 24, 32, 48)}
+
+
 @dataclass(frozen=True)
 class NetworkConfig:
-    """What is needed to rebuild the network from a checkpoint."""
+    """What is needed to rebuild the network from a checkpoint (``widths`` None: the architecture's default)."""
 
     classes: int
     findings: int = 0
-    widths: tuple[int, ...] = (8, 16, 24, 32, 48)
-    architecture: str = "unet-lite"
+    widths: tuple[int, ...] | None = None
+    architecture: str = PRETRAINED
+
+    def __post_init__(self) -> None:
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"Unknown architecture {self.architecture!r}; choose one of {', '.join(ARCHITECTURES)}.")
+        if self.widths is None:
+            object.__setattr__(self, "widths", DEFAULT_WIDTHS[self.architecture])
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> NetworkConfig:
+        architecture = data.get("architecture", SMALL)  # checkpoints from before the pretrained default
+        widths = data.get("widths")
         return cls(
             classes=int(data["classes"]), findings=int(data.get("findings", 0)),
-            widths=tuple(int(w) for w in data.get("widths", cls.widths)),
-            architecture=data.get("architecture", "unet-lite"),
+            widths=tuple(int(w) for w in widths) if widths else None, architecture=architecture,
         )
 
 
@@ -104,8 +129,6 @@ class SegmentationNetwork(nn.Module):
 
     def __init__(self, config: NetworkConfig):
         super().__init__()
-        if config.architecture != "unet-lite":
-            raise ValueError(f"Unknown architecture {config.architecture!r}; this build knows 'unet-lite'.")
         self.config = config
         w = config.widths
         self.stem = nn.Sequential(_conv_bn(3, w[0], stride=2), _conv_bn(w[0], w[0]))  # 1/2
@@ -134,7 +157,47 @@ class SegmentationNetwork(nn.Module):
         return out
 
 
-def build_network(config: NetworkConfig) -> SegmentationNetwork:
+class PretrainedUNet(nn.Module):
+    """A U-Net whose encoder is the ImageNet-pretrained EfficientNet-Lite0 (:mod:`backbone.efficientnet`)."""
+
+    def __init__(self, config: NetworkConfig, *, pretrained: bool = True):
+        super().__init__()
+        self.config = config
+        w = config.widths
+        c = efficientnet.FEATURE_CHANNELS
+        self.encoder = efficientnet.encoder(pretrained=pretrained)
+        self.context = nn.Sequential(nn.Conv2d(c[4], w[4], 1, bias=False), nn.BatchNorm2d(w[4]), nn.ReLU(inplace=True))
+        self.up4 = UpBlock(w[4], c[3], w[3])  # 1/16
+        self.up3 = UpBlock(w[3], c[2], w[2])  # 1/8
+        self.up2 = UpBlock(w[2], c[1], w[1])  # 1/4
+        self.up1 = UpBlock(w[1], c[0], w[0])  # 1/2
+        self.head = nn.Conv2d(w[0], config.classes, 1)
+        self.findings = nn.Linear(c[4], config.findings) if config.findings > 0 else None
+        # ImageNet-normalised input (this module's convention) → the backbone's own normalisation
+        mean, std = torch.tensor(MEAN), torch.tensor(STD)
+        backbone_mean, backbone_std = torch.tensor(efficientnet.MEAN), torch.tensor(efficientnet.STD)
+        self.register_buffer("input_scale", (std / backbone_std).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("input_shift", ((mean - backbone_mean) / backbone_std).view(1, 3, 1, 1),
+                             persistent=False)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        size = x.shape[2:]
+        s1, s2, s3, s4, s5 = self.encoder(x * self.input_scale + self.input_shift)
+        y = self.up1(self.up2(self.up3(self.up4(self.context(s5), s4), s3), s2), s1)
+        out = {"masks": F.interpolate(self.head(y), size=size, mode="bilinear", align_corners=False)}
+        if self.findings is not None:
+            out["findings"] = self.findings(F.adaptive_avg_pool2d(s5, 1).flatten(1))
+        return out
+
+    def encoder_parameters(self) -> list[nn.Parameter]:
+        return list(self.encoder.parameters())
+
+
+def build_network(config: NetworkConfig, *, pretrained: bool = True) -> nn.Module:
+    """The network ``config`` describes. ``pretrained``: start the pretrained architecture from its ImageNet
+    weights (False when a checkpoint's weights are loaded over it anyway)."""
+    if config.architecture == PRETRAINED:
+        return PretrainedUNet(config, pretrained=pretrained)
     return SegmentationNetwork(config)
 
 

@@ -46,7 +46,8 @@ from .live import (
     sse_stream,
 )
 from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
-from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, evaluate, train
+from .network import ARCHITECTURES, SMALL
+from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, evaluate, findings_scores, train
 
 if TYPE_CHECKING:
     from sequences.models import Sequence
@@ -58,8 +59,8 @@ def train_config(
     *, epochs: int = 300, minutes: float | None = None, input_size: tuple[int, int] = TrainConfig.input_size,
     batch_size: int = TrainConfig.batch_size, learning_rate: float = TrainConfig.learning_rate,
     findings_head: bool = False, seed: int = 0, init: str | None = None, threads: int = 0, device: str = "",
-    augment: str = TrainConfig.augment, widths: tuple[int, ...] = TrainConfig.widths, keep: str = TrainConfig.keep,
-    validate_every: int = 1,
+    augment: str = TrainConfig.augment, widths: tuple[int, ...] | None = None, keep: str = TrainConfig.keep,
+    validate_every: int = 1, architecture: str = TrainConfig.architecture,
 ) -> TrainConfig:
     """A checked trainer configuration (InvalidInput names what is wrong)."""
     if epochs < 1:
@@ -75,7 +76,9 @@ def train_config(
         raise InvalidInput(f"Input size {height}×{width}: both sides must be multiples of 16, at least 32.")
     if augment not in AUGMENTATIONS:
         raise InvalidInput(f"Augmentation {augment!r}: choose one of {', '.join(AUGMENTATIONS)}.")
-    if len(widths) != 5 or any(w < 4 for w in widths):
+    if architecture not in ARCHITECTURES:
+        raise InvalidInput(f"Architecture {architecture!r}: choose one of {', '.join(ARCHITECTURES)}.")
+    if widths is not None and (len(widths) != 5 or any(w < 4 for w in widths)):
         raise InvalidInput(f"Widths {list(widths)}: five channel counts, each at least 4.")
     if keep not in ("best", "last"):
         raise InvalidInput(f"Keep {keep!r}: the best validation epoch ('best') or the last one ('last').")
@@ -86,7 +89,8 @@ def train_config(
     return TrainConfig(
         epochs=epochs, minutes=minutes, input_size=(height, width), batch_size=batch_size,
         learning_rate=learning_rate, findings_head=findings_head, seed=seed, init=init, threads=threads,
-        device=device, augment=augment, widths=tuple(widths), keep=keep, validate_every=validate_every,
+        device=device, augment=augment, widths=tuple(widths) if widths else None, keep=keep,
+        validate_every=validate_every, architecture=architecture,
     )
 
 
@@ -127,7 +131,9 @@ def _zip_of(run: TrainingRun) -> Path:
 def _config_of(run: TrainingRun) -> TrainConfig:
     data = dict(run.config)
     data["input_size"] = tuple(data.get("input_size", TrainConfig.input_size))
-    data["widths"] = tuple(data.get("widths", TrainConfig.widths))
+    widths = data.get("widths")
+    data["widths"] = tuple(widths) if widths else None
+    data.setdefault("architecture", SMALL)  # runs recorded before the pretrained default
     return TrainConfig(**data)
 
 
@@ -196,6 +202,11 @@ def score_checkpoint(result, data, config: TrainConfig) -> dict:
             _, mean, per_class = evaluate(segmenter.network, samples, input_size=config.input_size,
                                           device=segmenter.device, class_names=data.class_names)
             metrics[f"{side}_dice"], metrics[f"{side}_dice_per_class"] = mean, per_class
+            if result.checkpoint.finding_names:
+                metrics[f"{side}_findings"] = findings_scores(
+                    segmenter.network, samples, input_size=config.input_size, device=segmenter.device,
+                    finding_names=result.checkpoint.finding_names,
+                )
     metrics["ms_per_frame"] = time_inference(segmenter, export_images(data, 20))
     return metrics
 

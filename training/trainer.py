@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .network import Checkpoint, NetworkConfig, build_network, normalise
+from .network import PRETRAINED, Checkpoint, NetworkConfig, build_network, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +46,17 @@ class TrainConfig:
     epochs: int = 300
     minutes: float | None = None  # wall-time budget; training stops at whichever of epochs/minutes comes first
     batch_size: int = 4  # small batches: more updates for the same CPU time
-    input_size: tuple[int, int] = (96, 128)  # (H, W) frames are resized to
-    learning_rate: float = 5e-3
+    input_size: tuple[int, int] = (192, 256)  # (H, W) frames are resized to
+    learning_rate: float = 2e-3
+    encoder_learning_rate: float = 0.5  # the pretrained encoder's rate, as a share of learning_rate
     weight_decay: float = 1e-4
     warmup_fraction: float = 0.03
     augment: str = "full"  # none, light or full (see augment())
     seed: int = 0
     threads: int = 0  # 0: choose by the machine's load (see choose_threads)
     device: str = ""  # empty: cuda when available, else cpu
-    widths: tuple[int, ...] = (8, 16, 24, 32, 48)  # see network.NetworkConfig
+    architecture: str = PRETRAINED  # see training.network
+    widths: tuple[int, ...] | None = None  # None: the architecture's (see network.DEFAULT_WIDTHS)
     findings_head: bool = False
     findings_weight: float = 0.2
     init: str | None = None  # a checkpoint to start from (weights whose shapes match are loaded)
@@ -233,6 +235,18 @@ def _to_tensors(pairs: list[tuple[np.ndarray, np.ndarray]], device: torch.device
     return normalise(images), masks
 
 
+def _parameter_groups(network: torch.nn.Module, config: TrainConfig) -> list[dict]:
+    """The optimizer's groups: a pretrained encoder learns at ``encoder_learning_rate`` × the decoder's rate
+    (its ImageNet features are kept, adjusted, not overwritten by the first noisy updates)."""
+    encoder = getattr(network, "encoder", None)
+    if encoder is None:
+        return [{"params": list(network.parameters()), "scale": 1.0}]
+    own = {id(p) for p in encoder.parameters()}
+    rest = [p for p in network.parameters() if id(p) not in own]
+    return [{"params": list(encoder.parameters()), "scale": config.encoder_learning_rate},
+            {"params": rest, "scale": 1.0}]
+
+
 def load_initial_weights(network: torch.nn.Module, path: str) -> list[str]:
     """Load the weights of ``path`` whose names and shapes match; returns notes on what was skipped."""
     try:
@@ -249,6 +263,54 @@ def load_initial_weights(network: torch.nn.Module, path: str) -> list[str]:
     if skipped:
         notes.append(f"kept random (name or shape differs): {', '.join(skipped[:8])}{' …' if len(skipped) > 8 else ''}")
     return notes
+
+
+def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
+    """Area under the ROC curve (the probability that a random positive scores above a random negative, ties
+    counting half); None when one class is absent."""
+    labels = labels.astype(bool)
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if not positives or not negatives:
+        return None
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    # average ranks over ties
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    for start, count in zip(first, counts, strict=True):
+        ranks[order[start:start + count]] = start + (count + 1) / 2
+    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def f1_score(predicted: np.ndarray, labels: np.ndarray) -> float:
+    """F1 of bool predictions against bool labels; 1 where both have no positive."""
+    true_positive = int((predicted & labels).sum())
+    total = int(predicted.sum()) + int(labels.sum())
+    return 1.0 if total == 0 else 2.0 * true_positive / total
+
+
+@torch.no_grad()
+def findings_scores(
+    network: torch.nn.Module, samples: Sequence[Sample], *, input_size: tuple[int, int], device: torch.device,
+    finding_names: Sequence[str], threshold: float = 0.5, batch_size: int = 8,
+) -> dict[str, dict]:
+    """Per frame-level finding: ROC AUC, F1 at ``threshold`` and the positives' count (``support``) of the
+    classification head on ``samples`` (those with findings)."""
+    network.eval()
+    scored = [s for s in samples if s.findings is not None and len(s.findings) == len(finding_names)]
+    if not scored or not finding_names:
+        return {}
+    probabilities = []
+    for batch in _batches(scored, batch_size):
+        images, _ = _to_tensors([resize_sample(s, input_size) for s in batch], device)
+        probabilities.append(torch.sigmoid(network(images)["findings"]).cpu().numpy())
+    predicted = np.concatenate(probabilities)
+    labels = np.stack([s.findings for s in scored]) > 0.5
+    return {
+        name: {"auc": roc_auc(predicted[:, k], labels[:, k]),
+               "f1": f1_score(predicted[:, k] >= threshold, labels[:, k]), "support": int(labels[:, k].sum())}
+        for k, name in enumerate(finding_names)
+    }
 
 
 @torch.no_grad()
@@ -309,7 +371,8 @@ def train(
     device = pick_device(config.device)
     use_findings = config.findings_head and len(finding_names) > 0
     network_config = NetworkConfig(
-        classes=len(class_names), findings=len(finding_names) if use_findings else 0, widths=tuple(config.widths)
+        classes=len(class_names), findings=len(finding_names) if use_findings else 0,
+        widths=tuple(config.widths) if config.widths else None, architecture=config.architecture,
     )
     network = build_network(network_config).to(device)
     notes: list[str] = [f"{threads} torch thread(s), device {device}"]
@@ -320,7 +383,8 @@ def train(
     # Resize once: augmentation then works on small arrays, which is most of an epoch's CPU time otherwise.
     prepared = [resize_sample(s, config.input_size) for s in train_samples]
     findings = [s.findings for s in train_samples]
-    optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(_parameter_groups(network, config), lr=config.learning_rate,
+                                  weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(prepared) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     budget = config.minutes * 60 if config.minutes else None
@@ -363,7 +427,7 @@ def train(
             pairs = [augment(*prepared[i], rng, config.augment) for i in batch]
             images, masks = _to_tensors(pairs, device)
             for group in optimizer.param_groups:
-                group["lr"] = learning_rate(progress(step))
+                group["lr"] = learning_rate(progress(step)) * group["scale"]
             out = network(images)
             loss = dice_bce_loss(out["masks"], masks)
             if "findings" in out:
@@ -389,7 +453,7 @@ def train(
         metrics = EpochMetrics(
             epoch=epoch, train_loss=float(np.mean(losses)) if losses else None, val_loss=val_loss,
             val_dice=val_dice, val_dice_per_class=per_class,
-            learning_rate=optimizer.param_groups[0]["lr"], seconds=time.monotonic() - started,
+            learning_rate=optimizer.param_groups[-1]["lr"], seconds=time.monotonic() - started,
         )
         history.append(metrics)
         logger.info("%s", metrics.summary())

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from annotator.api import error_response
 from annotator.errors import InvalidInput
 from annotator.jobs import fail_stale
+from annotator.uploads import show_upload_refusal
 from sequences.models import Sequence
 
 from . import selectors, services
@@ -31,7 +32,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         try:
             config = services.train_config(
                 epochs=data["epochs"], minutes=data["minutes"], input_size=services.INPUT_SIZES[data["input_size"]],
-                findings_head=data["findings_head"],
+                findings_head=data["findings_head"], architecture=data["architecture"],
                 init=str(Path(settings.MEDIA_ROOT) / init.checkpoint.name) if init else None,
             )
             run = services.start_training(name=data["name"], config=config, export=data["export"],
@@ -173,6 +174,7 @@ def _live_stream(request: HttpRequest, model: TrainedModel, source: Sequence | L
 def live_video_upload(request: HttpRequest) -> HttpResponse:
     """Upload a video file and play it live with the chosen model; a rejected file: the models page with why."""
     form = LiveVideoForm(request.POST, request.FILES)
+    show_upload_refusal(request, form, "video")  # files stopped while streaming in
     if form.is_valid():
         data = form.cleaned_data
         try:

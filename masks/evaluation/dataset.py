@@ -16,6 +16,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from natsort import natsorted
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,18 @@ def read_rgb(path: Path) -> np.ndarray:
 
 
 def load_dataset(root: str | Path) -> list[BenchmarkSequence]:
-    """The sequences of a dataset folder, in the order of its ``sequences.json``."""
+    """The sequences of a dataset folder, in the order of its ``sequences.json``.
+
+    A folder with ``frames/`` and ``masks/`` but no ``sequences.json`` is a folder of single images: each
+    frame is a one-frame sequence (in natural order of names).
+    """
     root = Path(root)
     index = root / "sequences.json"
-    if not index.is_file():
-        raise FileNotFoundError(f"{index} not found: not a dataset folder in the BENCHMARKS.md layout")
-    entries = json.loads(index.read_text())
-    return [BenchmarkSequence(str(e["id"]), tuple(e["frames"]), root) for e in entries]
+    if index.is_file():
+        entries = json.loads(index.read_text())
+        return [BenchmarkSequence(str(e["id"]), tuple(e["frames"]), root) for e in entries]
+    if (root / "frames").is_dir() and (root / "masks").is_dir():
+        names = natsorted(p.name for p in (root / "frames").iterdir() if p.is_file() and not p.name.startswith("."))
+        return [BenchmarkSequence(Path(name).stem, (name,), root) for name in names]
+    raise FileNotFoundError(f"{index} not found, nor frames/ and masks/: not a dataset folder in the "
+                            "BENCHMARKS.md layout")

@@ -34,6 +34,7 @@ def test_the_main_pages_break_no_rule_of_the_policy(page, live_server, django_us
     assert "script-src 'self'" in response.headers["content-security-policy"]
     log_in(page, live_server, "chief", "secret-pass-123")
     expect(page.locator("h1")).to_have_text("Sequences")
+    page.wait_for_load_state("load")  # the list's script is attached (on a busy machine it comes after the h1)
     # The list's status select saves on change through its script, not an onchange attribute.
     with page.expect_navigation():
         page.select_option(f"tr[data-sequence-id='{sequence.id}'] select[name=status]", "done")

@@ -44,3 +44,34 @@ def test_hold_out_reports_validation_and_test_dice(dataset, tmp_path):
     assert figures["protocol"] == "hold-out"
     assert [len(figures["split"][side]) for side in ("train", "val", "test")] == [2, 1, 1]
     assert 0 <= figures["val_dice_best_epoch"] <= 1 and 0 <= figures["test_dice"] <= 1
+
+
+def test_test_dirs_score_every_sequence_of_other_folders_including_a_folder_of_single_images(dataset, tmp_path):
+    other = tmp_path / "other-hospital"
+    write_dataset(other, {f"proc-{i}": ([f"p{i}-{j}.png" for j in range(3)], 70 + i) for i in range(2)})
+    singles = tmp_path / "single-images"
+    write_dataset(singles, {"all": ([f"img{j}.png" for j in range(3)], 90)})
+    (singles / "sequences.json").unlink()  # frames/ and masks/ only: each image its own sequence
+    out = tmp_path / "figures.json"
+    call_command("benchmark_training", str(dataset), *TINY, "--test-dir", str(other), "--test-dir", str(singles),
+                 "--json", str(out))
+    figures = json.loads(out.read_text())
+    assert figures["architecture"] == "unet-efficientnet-lite0" and figures["ms_per_frame"] > 0
+    assert sorted(len(figures["split"][side]) for side in ("train", "val")) == [1, 3]  # all of it trains but val
+    assert figures["split"]["test"] == []
+    tests = figures["tests"]
+    assert set(tests) == {"other-hospital", "single-images"}
+    assert set(tests["other-hospital"]["per_sequence"]) == {"proc-0", "proc-1"}
+    assert tests["other-hospital"]["frames"] == 6
+    assert set(tests["single-images"]["per_sequence"]) == {"img0", "img1", "img2"}
+    first = tests["other-hospital"]
+    assert figures["test_dice"] == first["test_dice"] == pytest.approx(np.mean(list(first["per_sequence"].values())))
+
+
+def test_test_dirs_are_checked_before_anything_runs(dataset, tmp_path):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="not a dataset folder"):
+        call_command("benchmark_training", str(dataset), *TINY, "--test-dir", str(tmp_path / "nowhere"))
+    with pytest.raises(CommandError, match="not with --folds"):
+        call_command("benchmark_training", str(dataset), *TINY, "--folds", "2", "--test-dir", str(dataset))

@@ -30,7 +30,7 @@ from training.trainer import TrainConfig, train
 pytestmark = pytest.mark.django_db
 
 CONFIG = TrainConfig(epochs=12, batch_size=4, input_size=(64, 96), learning_rate=1e-2, seed=1, threads=1,
-                     widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light")
+                     widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light", architecture="unet-lite")
 RED = (255, 0, 0)
 
 
@@ -358,7 +358,7 @@ def wait_for(condition, seconds: float = 30.0) -> bool:
     return True
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_client_going_away_stops_its_stream_on_a_real_server(live_server, settings, trained, user, unseen):
     install_default_tags()  # a transactional test's database may have been flushed by an earlier one
     model = store_model(run=None, result=trained, metrics={}, config=CONFIG, name="tiny")

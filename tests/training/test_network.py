@@ -38,3 +38,27 @@ def test_loading_something_else_is_a_clear_error(tmp_path):
     torch.save({"weights": 1}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a checkpoint of this project"):
         Checkpoint.load(tmp_path / "other.pt")
+
+
+def test_the_default_is_the_pretrained_unet_and_old_checkpoints_stay_small_unets():
+    from training.network import PRETRAINED, SMALL, PretrainedUNet
+
+    assert NetworkConfig(classes=1).architecture == PRETRAINED
+    assert isinstance(build_network(NetworkConfig(classes=1), pretrained=False), PretrainedUNet)
+    # a checkpoint written before the pretrained default names no architecture: it was the small U-Net
+    assert NetworkConfig.from_dict({"classes": 1, "widths": [8, 16, 24, 32, 48]}).architecture == SMALL
+    with pytest.raises(ValueError, match="Unknown architecture"):
+        NetworkConfig(classes=1, architecture="resnet")
+
+
+def test_the_pretrained_unet_sees_imagenet_normalised_input_as_its_backbone_expects():
+    """Both architectures take ImageNet-normalised input; the pretrained one converts it to the backbone's own
+    normalisation, so its encoder sees exactly what backbone.efficientnet would give it."""
+    from backbone import efficientnet
+
+    network = build_network(NetworkConfig(classes=1)).eval()
+    images = torch.randint(0, 256, (1, 3, 64, 96), dtype=torch.uint8)
+    with torch.inference_mode():
+        inside = network.encoder(normalise(images) * network.input_scale + network.input_shift)
+        direct = network.encoder(efficientnet.normalise(images))
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(inside, direct, strict=True))

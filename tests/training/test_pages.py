@@ -31,12 +31,14 @@ def test_pages_need_a_login(client, url):
 
 def test_start_watch_and_list_the_model(client, user, export, django_capture_on_commit_callbacks):
     client.force_login(user)
-    form = {"name": "first", "export": export.id, "epochs": 1, "minutes": 5, "input_size": "144x192"}
+    form = {"name": "first", "export": export.id, "epochs": 1, "minutes": 5, "input_size": "144x192",
+            "architecture": "unet-lite"}
     with django_capture_on_commit_callbacks(execute=False):  # queued, not run: the test runs it below
         response = client.post("/training/", form)
     run = TrainingRun.objects.get()
     assert response.status_code == 302 and response.url == f"/training/runs/{run.id}/"
     assert run.config["input_size"] == [144, 192] and run.config["minutes"] == 5 and run.created_by == user
+    assert run.config["architecture"] == "unet-lite"
     page = client.get(response.url).content.decode()
     assert "Training run “first”" in page and 'id="run-status"' in page
     run_training(run.id)
@@ -59,7 +61,8 @@ def test_start_watch_and_list_the_model(client, user, export, django_capture_on_
 )
 def test_form_errors(client, user, export, fields, message):
     client.force_login(user)
-    form = {"name": "x", "export": export.id, "epochs": 1, "minutes": 5, "input_size": "144x192", **fields}
+    form = {"name": "x", "export": export.id, "epochs": 1, "minutes": 5, "input_size": "144x192",
+            "architecture": "unet-lite", **fields}
     response = client.post("/training/", form)
     assert response.status_code == 200 and message in response.content.decode()
     assert not TrainingRun.objects.exists()

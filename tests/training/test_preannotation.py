@@ -26,7 +26,7 @@ from training.trainer import TrainConfig, dice, train
 pytestmark = pytest.mark.django_db
 
 CONFIG = TrainConfig(epochs=12, batch_size=4, input_size=(64, 96), learning_rate=1e-2, seed=1, threads=1,
-                     widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light")
+                     widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light", architecture="unet-lite")
 
 
 @pytest.fixture(scope="module")

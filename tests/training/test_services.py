@@ -137,3 +137,5 @@ def test_findings_head_learns_from_the_exports_frame_findings(polyp, user):
     assert model.finding_names == ["Blur"]
     prediction = Segmenter(absolute(model.checkpoint.name)).predict(data.splits["train"][0].image)
     assert set(prediction.findings) == {"Blur"} and 0 <= prediction.findings["Blur"] <= 1
+    scored = model.metrics["val_findings"]["Blur"]  # per-finding AUC and F1 of the head, reported with the model
+    assert set(scored) == {"auc", "f1", "support"} and 0 <= scored["f1"] <= 1

@@ -30,7 +30,7 @@ def short_run(lesion_data):
     train_samples, val_samples = lesion_data
     epochs: list = []
     config = TrainConfig(epochs=12, batch_size=4, input_size=(64, 96), learning_rate=1e-2, seed=1, threads=1,
-                         widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light")
+                         widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light", architecture="unet-lite")
     result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=config,
                    on_epoch=lambda m: epochs.append(m) or True)
     return result, epochs
@@ -95,7 +95,7 @@ def test_initial_weights_are_loaded_where_shapes_match(short_run, lesion_data, t
         for samples in lesion_data
     )
     config = TrainConfig(epochs=1, batch_size=4, input_size=(64, 96), threads=1, init=str(tmp_path / "start.pt"),
-                         learning_rate=1e-6, widths=(8, 16, 24, 32, 48))
+                         learning_rate=1e-6, widths=(8, 16, 24, 32, 48), architecture="unet-lite")
     result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp", "Other"],
                    config=config)
     assert any("tensors loaded" in note for note in result.notes)
@@ -104,3 +104,36 @@ def test_initial_weights_are_loaded_where_shapes_match(short_run, lesion_data, t
     assert result.initial_val_dice is not None
     with pytest.raises(ValueError, match="for 3 classes"):
         train(train_samples=train_samples, val_samples=[], class_names=["a", "b", "c"], config=config)
+
+
+def test_the_default_network_starts_from_imagenet_features_and_learns_the_lesions(lesion_data):
+    """The default architecture is the U-Net on pretrained EfficientNet-Lite0: its encoder starts from the
+    ImageNet weights (not noise), and a few epochs on generated frames are enough to find the lesions."""
+    from backbone import efficientnet
+    from training.network import PRETRAINED
+
+    train_samples, val_samples = lesion_data
+    config = TrainConfig(epochs=10, batch_size=4, input_size=(64, 96), threads=1, seed=2, ema_decay=0.8)
+    assert config.architecture == PRETRAINED
+    result = train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=config)
+    assert result.checkpoint.network.architecture == PRETRAINED
+    assert result.best_val_dice > max(0.6, result.initial_val_dice + 0.3)
+    state = result.checkpoint.state_dict
+    trained = {k.removeprefix("encoder."): v for k, v in state.items() if k.startswith("encoder.")}
+    imagenet = efficientnet.imagenet_state_dict()
+    stem = "conv_stem.weight"
+    # trained at half the decoder's rate: moved, but still near its ImageNet start
+    change = float((trained[stem] - imagenet[stem]).norm() / imagenet[stem].norm())
+    assert 0 < change < 0.5
+
+
+def test_roc_auc_and_f1_of_frame_findings():
+    from training.trainer import f1_score, roc_auc
+
+    labels = np.array([0, 0, 1, 1, 0, 1], bool)
+    assert roc_auc(np.array([0.1, 0.2, 0.8, 0.9, 0.3, 0.7]), labels) == 1.0
+    assert roc_auc(np.array([0.9, 0.8, 0.1, 0.2, 0.7, 0.3]), labels) == 0.0
+    assert roc_auc(np.full(6, 0.5), labels) == 0.5  # ties count half
+    assert roc_auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1], bool)) == 0.75
+    assert roc_auc(np.array([0.1, 0.2]), np.array([1, 1], bool)) is None
+    assert f1_score(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool)) == 0.5

@@ -19,8 +19,9 @@ from sequences.synthetic import make_sequence
 from tags.models import Tag
 from training.inference import Segmenter
 from training.live import ImageFiles, LivePipeline, VideoError, VideoFile, hex_to_rgb, play, probe_video
+from training.management.commands.train_model import parse_size as parse_input_size
 from training.models import TrainedModel
-from training.network import Checkpoint, NetworkConfig, build_network
+from training.network import ARCHITECTURES, Checkpoint, NetworkConfig, build_network
 from training.services import checkpoint_path
 from training.trainer import TrainConfig
 
@@ -50,6 +51,10 @@ class Command(BaseCommand):
                             help="Generated frames and the default network (untrained: the same arithmetic).")
         parser.add_argument("--threads", type=int, default=0, help="Torch threads (default: torch's choice).")
         parser.add_argument("--video", default="", help="A video file decoded as it plays, instead of a sequence.")
+        parser.add_argument("--architecture", choices=ARCHITECTURES, default=TrainConfig.architecture,
+                            help="With --synthetic: the network to time (default: the training default).")
+        parser.add_argument("--input-size", default="x".join(str(v) for v in TrainConfig.input_size),
+                            help="With --synthetic: HxW the network sees (default: the training default).")
 
     def handle(self, *args, model_id, sequence_id, frames: int, size: str, synthetic: bool, threads: int,
                video: str, **o):
@@ -58,7 +63,9 @@ class Command(BaseCommand):
         wanted = parse_size(size) if size else None
         with tempfile.TemporaryDirectory() as folder:
             if synthetic:
-                segmenter, colors, paths = self._synthetic(Path(folder), wanted or (384, 288))
+                segmenter, colors, paths = self._synthetic(Path(folder), wanted or (384, 288),
+                                                           architecture=o["architecture"],
+                                                           input_size=parse_input_size(o["input_size"]))
             else:
                 if model_id is None or (sequence_id is None and not video):
                     raise CommandError("Give MODEL_ID SEQUENCE_ID, MODEL_ID --video FILE, or --synthetic.")
@@ -109,7 +116,7 @@ class Command(BaseCommand):
         colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
         return Segmenter(checkpoint_path(model)), colors, paths
 
-    def _synthetic(self, folder: Path, size: tuple[int, int]):
+    def _synthetic(self, folder: Path, size: tuple[int, int], *, architecture: str, input_size: tuple[int, int]):
         width, height = size
         images, _ = make_sequence(count=24, height=height, width=width, seed=0)
         paths = []
@@ -117,7 +124,7 @@ class Command(BaseCommand):
             path = folder / f"frame_{index}.jpg"
             cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
             paths.append((index, path))
-        network = NetworkConfig(classes=1, widths=TrainConfig.widths)
+        network = NetworkConfig(classes=1, architecture=architecture)
         checkpoint = Checkpoint(network=network, state_dict=build_network(network).state_dict(),
-                                class_names=["Polyp"], input_size=TrainConfig.input_size)
+                                class_names=["Polyp"], input_size=input_size)
         return Segmenter(checkpoint), {"Polyp": (255, 0, 0)}, paths

@@ -6,7 +6,9 @@ exports whose validation sides partition the sequences, K networks trained throu
 ``--parallel`` batch workers (``db_worker --batch``), each scored at its last epoch (no choice made on the
 data it is scored on) on the sequences it never saw; the headline is the mean over all sequences. With
 few procedures a single held-out pair of sequences says more about those two polyps than about the
-network: that is why the cross-validated figure is the one reported.
+network: that is why the cross-validated figure is the one reported. ``--test-dir DIR`` (repeatable) trains
+one network on the whole dataset (a validation split taken from it by sequence) and scores it on every
+sequence of other folders in the same layout: other procedures, other hospitals.
 
 By default everything happens in a throw-away SQLite database and MEDIA_ROOT (a child process of this
 command with its own DATABASE_URL and MEDIA_ROOT), so the current database is untouched; ``--in-place``
@@ -35,10 +37,12 @@ from datasets.management.commands.import_masks import tag_by_name
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, import_dataset, run_export
 from datasets.splits import cross_validation_folds
+from masks.evaluation.dataset import load_dataset
 from training.data import load_export
 from training.inference import Segmenter
 from training.management.commands.train_model import parse_size, parse_widths
 from training.models import TrainedModel, TrainingRun
+from training.network import ARCHITECTURES
 from training.services import export_images, run_training, start_training, time_inference, train_config
 from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, dice
 
@@ -56,9 +60,14 @@ class Command(BaseCommand):
         parser.add_argument("--tag", default="Polyp")
         parser.add_argument("--split", type=float, nargs=3, default=(0.7, 0.15, 0.15), metavar=("TRAIN", "VAL", "TEST"))
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--input-size", default="96x128")
+        parser.add_argument("--architecture", choices=ARCHITECTURES, default=TrainConfig.architecture)
+        parser.add_argument("--input-size", default="x".join(str(v) for v in TrainConfig.input_size))
         parser.add_argument("--augment", choices=AUGMENTATIONS, default=TrainConfig.augment)
-        parser.add_argument("--widths", default=",".join(str(w) for w in TrainConfig.widths))
+        parser.add_argument("--widths", default="", help="Five channel counts (default: the architecture's).")
+        parser.add_argument("--test-dir", action="append", default=[], metavar="DIR",
+                            help="Train on all of DATASET_DIR (a validation split taken from it by sequence) and "
+                                 "score every sequence of DIR, a folder in the same layout (or frames/ and masks/ "
+                                 "of single images); repeatable. Not with --folds.")
         parser.add_argument("--threads", type=int, default=0,
                             help="Torch threads (default 0: 2, or 1 when the machine is busy).")
         parser.add_argument("--folds", type=int, default=0,
@@ -73,6 +82,13 @@ class Command(BaseCommand):
         dataset = Path(o["dataset_dir"]).expanduser().resolve()
         if not (dataset / "sequences.json").is_file():
             raise CommandError(f"{dataset} has no sequences.json (see BENCHMARKS.md for the layout).")
+        if o["test_dir"] and o["folds"]:
+            raise CommandError("--test-dir trains one network on the whole dataset: not with --folds.")
+        for folder in o["test_dir"]:
+            try:
+                load_dataset(Path(folder).expanduser())
+            except FileNotFoundError as exc:
+                raise CommandError(f"--test-dir: {exc}") from exc
         if o["in_place"]:
             figures = self.benchmark(dataset, o)
         else:
@@ -89,6 +105,8 @@ class Command(BaseCommand):
                        "--in-place", "--json", str(out), "--minutes", str(o["minutes"]), "--epochs", str(o["epochs"]),
                        "--tag", o["tag"], "--seed", str(o["seed"]), "--input-size", o["input_size"],
                        "--threads", str(o["threads"]), "--augment", o["augment"], "--widths", o["widths"],
+                       "--architecture", o["architecture"],
+                       *(f"--test-dir={Path(d).expanduser().resolve()}" for d in o["test_dir"]),
                        "--folds", str(o["folds"]), "--parallel", str(o["parallel"]),
                        "--split", *(str(f) for f in o["split"])]
             subprocess.run([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "migrate", "--no-input",
@@ -113,13 +131,16 @@ class Command(BaseCommand):
             config = train_config(epochs=o["epochs"], minutes=o["minutes"], input_size=parse_size(o["input_size"]),
                                   threads=o["threads"], seed=o["seed"], augment=o["augment"],
                                   widths=parse_widths(o["widths"]), keep="last" if o["folds"] else "best",
+                                  architecture=o["architecture"],
                                   # cross-validation keeps the last epoch: validation is only for the progress shown
                                   validate_every=5 if o["folds"] else 1)
         except InvalidInput as exc:
             raise CommandError(str(exc)) from exc
         figures = {
             "dataset": str(dataset), "sequences": len(imported.sequences), "masks": masks,
-            "input_size": list(config.input_size), "minutes_budget": o["minutes"], "widths": list(config.widths),
+            "architecture": config.architecture, "minutes": o["minutes"],
+            "input_size": list(config.input_size), "minutes_budget": o["minutes"],
+            "widths": list(config.widths) if config.widths else None,
             "augment": config.augment, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
             "import_seconds": round(import_seconds, 1),
         }
@@ -141,7 +162,9 @@ class Command(BaseCommand):
         return figures
 
     def export(self, name: str, sequences, tag, o: dict, split: dict | None = None) -> DatasetExport:
-        export = create_export(name=name, sequences=sequences, tags=[tag], fractions=tuple(o["split"]),
+        # with test folders, all of the dataset trains but a validation split (taken by sequence)
+        fractions = (0.85, 0.15, 0.0) if o["test_dir"] else tuple(o["split"])
+        export = create_export(name=name, sequences=sequences, tags=[tag], fractions=fractions,
                                seed=o["seed"], split=split, enqueue=False)
         if run_export(export.id) != DatasetExport.State.SUCCEEDED:
             export.refresh_from_db()
@@ -182,6 +205,15 @@ class Command(BaseCommand):
             "ms_per_frame_384x288": self.time_full_frames(model, export),
             "export_seconds": round(export_seconds, 1), "model_id": model.id, "checkpoint": model.checkpoint.name,
         }
+        figures["ms_per_frame"] = figures["ms_per_frame_384x288"]
+        if o["test_dir"]:
+            path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
+            figures["tests"] = {}
+            for folder in o["test_dir"]:
+                folder = Path(folder).expanduser().resolve()
+                figures["tests"][folder.name] = score_folder(Segmenter(path), folder)
+                self.stdout.write(f"test folder {folder.name}: Dice {figures['tests'][folder.name]['test_dice']:.3f}")
+            figures["test_dice"] = figures["tests"][Path(o["test_dir"][0]).expanduser().resolve().name]["test_dice"]
         figures["summary"] = (
             f"Validation Dice on unseen sequences {split['val']}: {_fmt(figures['val_dice_best_epoch'])} "
             f"(best epoch {figures['best_epoch']} of {figures['epochs']}; "
@@ -311,6 +343,20 @@ def sequence_dice(model: TrainedModel, export: DatasetExport) -> dict[str, dict[
             scores[variant].setdefault(int(sample.group), []).append(dice(predicted, sample.masks[0]))
     return {variant: {sid: float(np.mean(values)) for sid, values in by_sequence.items()}
             for variant, by_sequence in scores.items()}
+
+
+def score_folder(segmenter: Segmenter, folder: Path) -> dict:
+    """Dice of ``segmenter``'s first class on every frame of a BENCHMARKS.md-layout ``folder`` (read in place,
+    not imported): mean over its sequences (``test_dice``), over its frames, and per sequence."""
+    name = segmenter.class_names[0]
+    per_sequence, frames = {}, []
+    for sequence in load_dataset(folder):
+        scores = [dice(segmenter.predict(sequence.image(f)).binary()[name], sequence.ground_truth(f))
+                  for f in sequence.frame_names]
+        per_sequence[sequence.id] = float(np.mean(scores))
+        frames += scores
+    return {"test_dice": float(np.mean(list(per_sequence.values()))), "test_dice_frames": float(np.mean(frames)),
+            "sequences": len(per_sequence), "frames": len(frames), "per_sequence": per_sequence}
 
 
 def _fmt(value) -> str:

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annotator.errors import InvalidInput
 from datasets.models import DatasetExport
 from training.models import TrainedModel, TrainingRun
+from training.network import ARCHITECTURES
 from training.services import run_training, start_training, train_config
 from training.trainer import AUGMENTATIONS, TrainConfig
 
@@ -17,7 +18,10 @@ def parse_size(text: str) -> tuple[int, int]:
     return height, width
 
 
-def parse_widths(text: str) -> tuple[int, ...]:
+def parse_widths(text: str) -> tuple[int, ...] | None:
+    """``--widths 16,24,32,64,96`` as a tuple; empty: the architecture's own."""
+    if not text.strip():
+        return None
     try:
         return tuple(int(v) for v in text.split(","))
     except ValueError as exc:
@@ -37,12 +41,16 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="")
         parser.add_argument("--epochs", type=int, default=300)
         parser.add_argument("--minutes", type=float, help="Time budget (stops at epochs or minutes, the first).")
-        parser.add_argument("--input-size", default="96x128", help="HxW frames are resized to (multiples of 16).")
+        parser.add_argument("--architecture", choices=ARCHITECTURES, default=TrainConfig.architecture,
+                            help="The network (default: the U-Net on ImageNet-pretrained EfficientNet-Lite0).")
+        parser.add_argument("--input-size", default="x".join(str(v) for v in TrainConfig.input_size),
+                            help="HxW frames are resized to (multiples of 16).")
         parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
         parser.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
         parser.add_argument("--augment", choices=AUGMENTATIONS, default=TrainConfig.augment)
-        parser.add_argument("--widths", default=",".join(str(w) for w in TrainConfig.widths),
-                            help="Five channel counts of the network's stages, e.g. 16,32,48,64,96.")
+        parser.add_argument("--widths", default="",
+                            help="Five channel counts of the network's stages, e.g. 16,32,48,64,96 (default: the "
+                                 "architecture's).")
         parser.add_argument("--findings-head", action="store_true",
                             help="Classification head for frame-level findings (only if the export has some).")
         parser.add_argument("--init", help="A checkpoint (or state_dict) to start from; matching weights are loaded.")
@@ -62,7 +70,7 @@ class Command(BaseCommand):
                 epochs=o["epochs"], minutes=o["minutes"], input_size=parse_size(o["input_size"]),
                 batch_size=o["batch_size"], learning_rate=o["lr"], findings_head=o["findings_head"], seed=o["seed"],
                 init=o["init"], threads=o["threads"], device=o["device"], augment=o["augment"],
-                widths=parse_widths(o["widths"]),
+                widths=parse_widths(o["widths"]), architecture=o["architecture"],
             )
             run = start_training(name=o["name"], config=config, export=export,
                                  export_zip=Path(o["export_zip"]).expanduser() if o["export_zip"] else None,
