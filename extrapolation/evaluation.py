@@ -24,7 +24,8 @@ from masks.evaluation.metrics import boundary_f, dice, jaccard
 
 from .propagation import PropagatedMask, propagate
 
-METHOD = "half-resolution DIS flow from previous frame + keyframe, evidence-weighted (FB check, colour), stop rule"
+METHOD = ("half-resolution DIS flow from previous frame + keyframe, evidence-weighted (FB check, colour), mixed by "
+          "the flow's reliability with keyframe feature affinity (EfficientNet-Lite0), GrabCut boundary, stop rule")
 
 
 def keyframe_indices(count: int, start: str) -> list[int]:

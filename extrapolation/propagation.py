@@ -1,4 +1,4 @@
-"""Propagate keyframe masks through a sequence of frames (framework-free: numpy + OpenCV).
+"""Propagate keyframe masks through a sequence of frames (framework-free: numpy, OpenCV and the pretrained backbone).
 
 The annotator draws a mask on one or more *keyframes*; :func:`propagate` makes a mask on every other
 frame of the sequence.
@@ -20,8 +20,16 @@ Method, per direction (forwards after a keyframe, backwards before it), frame by
    optional :class:`~masks.segmentation.base.Segmenter` can refine the result on the new frame from a
    point prompt at the mask's innermost pixel with the mask as prior; its answer is kept only if it
    agrees with the propagated mask (IoU ≥ ``segmenter_min_iou``), so a segmenter cannot jump objects.
-4. **Confidence** in [0, 1]: over the new mask's pixels, the evidence of the sources that vote for them.
-5. **Stop rule.** A direction stops (no mask for its remaining frames) when the mask shrinks below
+4. **Learned features** (``feature_side`` > 0, the default). Each pixel of the new frame also reads the
+   label of the keyframe pixels it resembles most in the pretrained backbone's feature space
+   (:mod:`extrapolation.affinity`): this survives jumps, blur and occlusions that break the flow. The two
+   answers are mixed per pixel by the flow's *reliability* (its best source's regional evidence, step 2):
+   on small motion the flow keeps its precise boundary, after a jump the features take over. Where the
+   flow is unreliable the coarse (stride-8) feature answer's boundary is refined by GrabCut on the frame's
+   colours (:func:`refine_boundary`). With ``feature_side`` 0 the method is the flow path alone.
+5. **Confidence** in [0, 1]: over the new mask's pixels, the evidence of the sources that vote for them, and
+   where the features decided, the similarity of what they matched.
+6. **Stop rule.** A direction stops (no mask for its remaining frames) when the mask shrinks below
    ``min_area_fraction`` of the keyframe's area (the object left the view or vanished) or the confidence
    stays below ``stop_confidence`` for ``stop_patience`` frames in a row (the object is lost).
 
@@ -39,6 +47,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from backbone.features import FeatureExtractor
+
+from .affinity import MATCHED_STRIDES, AffinityParams, FeatureMemory, matching_features
 from .flow import FlowEstimator, PreparedFrame, forward_backward_consistent, prepare_frame, warp
 
 FrameLoader = Callable[[int], np.ndarray]
@@ -69,6 +80,10 @@ class PropagationParams:
     ``min_area_fraction``: stop when the mask is smaller than this fraction of the keyframe's mask.
     ``stop_confidence``, ``stop_patience``: stop after this many frames in a row below this confidence.
     ``segmenter_min_iou``: a segmenter's refinement is kept only if it overlaps the propagated mask this much.
+    ``feature_side``: long side (pixels) frames are resized to for the backbone's features; 0 turns the
+    learned path off (288 scored as well as 384 on CVC-ClinicDB at 60 % of the time; 512 scored lower).
+    ``affinity``: how the feature memory is read. ``refine_iterations``: GrabCut iterations refining the
+    boundary where the flow is unreliable (0: none).
     """
 
     colour_scale: float = 20.0
@@ -78,6 +93,9 @@ class PropagationParams:
     stop_confidence: float = 0.05
     stop_patience: int = 3
     segmenter_min_iou: float = 0.5
+    feature_side: int = 288
+    affinity: AffinityParams = AffinityParams()
+    refine_iterations: int = 2
 
 
 class PropagationCancelled(Exception):
@@ -212,6 +230,18 @@ class _Propagator:
         # The two sources' flows are independent: with two workers they run on both cores.
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.estimators = [FlowEstimator() for _ in range(4)]
+        self.extractor: FeatureExtractor | None = None
+
+    def _features(self, index: int, rgb: np.ndarray) -> np.ndarray:
+        """The matching features (C, h, w) of frame ``index`` (:func:`~extrapolation.affinity.matching_features`)
+        at ``feature_side`` pixels on its long side (the same grid for every frame of a sequence)."""
+        if self.extractor is None:
+            height, width = rgb.shape[:2]
+            scale = self.params.feature_side / max(height, width)
+            size = (max(32, round(height * scale / 32) * 32), max(32, round(width * scale / 32) * 32))
+            self.extractor = shared_extractor(size)
+        key = self.image_key(index) if self.image_key else None
+        return matching_features(self.extractor.features(rgb, image_key=key).maps)
 
     def __enter__(self) -> _Propagator:
         return self
@@ -230,13 +260,24 @@ class _Propagator:
         if key_mask.sum() == 0:
             return
         prev_frame, prev_prob = key_frame, key_prob
+        memory = None
+        if p.feature_side > 0:
+            memory = FeatureMemory(p.affinity)
+            key_features = self._features(key, key_frame.rgb)
+            memory.add_keyframe(key_features, _on_grid(key_prob, key_features.shape[1:]))
         low = 0
         for index in order:
             frame = prepare_frame(self.load(index))
             sources = [(prev_frame, prev_prob)]
             if prev_frame is not key_frame:
                 sources.append((key_frame, key_prob))
-            prob, confidence = self._fuse(frame, sources)
+            prob, confidence, reliability = self._fuse(frame, sources)
+            if memory is not None:
+                features = self._features(index, frame.rgb)
+                prob, confidence = _blend(prob, confidence, reliability, memory.read(features), frame.fov)
+                if p.refine_iterations > 0:
+                    refined = refine_boundary(prob, frame.rgb, iterations=p.refine_iterations)
+                    prob = reliability * prob + (1 - reliability) * refined
             mask = (prob > 0.5) & frame.fov
             if self.segmenter is not None and mask.any():
                 mask, prob = self._reanchor(index, frame, mask, prob)
@@ -247,9 +288,14 @@ class _Propagator:
                 return
             yield index, mask, confidence
             prev_frame, prev_prob = frame, prob
+            if memory is not None:
+                memory.add_recent(features, _on_grid(prob, features.shape[1:]))
 
-    def _fuse(self, frame: PreparedFrame, sources: list[tuple[PreparedFrame, np.ndarray]]) -> tuple[np.ndarray, float]:
-        """Evidence-weighted average of the sources' warped soft masks, and the confidence."""
+    def _fuse(
+        self, frame: PreparedFrame, sources: list[tuple[PreparedFrame, np.ndarray]]
+    ) -> tuple[np.ndarray, float, np.ndarray]:
+        """Evidence-weighted average of the sources' warped soft masks, the confidence, and the flow's
+        reliability: float32 (H, W) in [0, 1], the best source's evidence averaged over the window."""
         p = self.params
         jobs = []
         for i, (source, _) in enumerate(sources):
@@ -263,6 +309,7 @@ class _Propagator:
         denominator = np.zeros((h, w), np.float32)
         support = np.zeros((h, w), np.float32)
         votes = np.zeros((h, w), np.float32)
+        reliability = np.zeros((h, w), np.float32)
         for (source, source_prob), (back, fwd) in zip(sources, jobs, strict=True):
             backward, forward = back.result(), fwd.result()
             warped_prob = warp(source_prob, backward)
@@ -272,7 +319,9 @@ class _Propagator:
                 np.exp(-colour_error / p.colour_scale)
                 * (forward_backward_consistent(backward, forward) & frame.valid & source_valid)
             ).astype(np.float32)
-            weight = cv2.blur(evidence, (window, window)) + p.evidence_floor
+            regional = cv2.blur(evidence, (window, window))
+            np.maximum(reliability, regional, out=reliability)
+            weight = regional + p.evidence_floor
             numerator += weight * warped_prob
             denominator += weight
             support += evidence * warped_prob
@@ -280,7 +329,7 @@ class _Propagator:
         prob = numerator / denominator
         inside = (prob > 0.5) & frame.fov
         confidence = float(support[inside].sum() / max(votes[inside].sum(), 1e-6)) if inside.any() else 0.0
-        return prob, min(1.0, max(0.0, confidence))
+        return prob, min(1.0, max(0.0, confidence)), reliability
 
     def _reanchor(
         self, index: int, frame: PreparedFrame, mask: np.ndarray, prob: np.ndarray
@@ -302,3 +351,60 @@ class _Propagator:
         if union == 0 or np.logical_and(refined, mask).sum() / union < self.params.segmenter_min_iou:
             return mask, prob
         return refined, refined.astype(np.float32)
+
+
+_EXTRACTORS: dict[tuple[int, int], FeatureExtractor] = {}
+
+
+def shared_extractor(size: tuple[int, int]) -> FeatureExtractor:
+    """One feature extractor (and cache of frames' features) per input size, shared by every propagation in
+    this process: a re-run over the same frames reads their features instead of computing them again."""
+    if size not in _EXTRACTORS:
+        _EXTRACTORS[size] = FeatureExtractor(input_size=size, strides=MATCHED_STRIDES, cache_frames=128)
+    return _EXTRACTORS[size]
+
+
+def _on_grid(prob: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """A soft mask (H, W) averaged onto the feature grid (h, w)."""
+    return cv2.resize(prob.astype(np.float32), (grid[1], grid[0]), interpolation=cv2.INTER_AREA)
+
+
+def _blend(
+    flow_prob: np.ndarray, flow_confidence: float, reliability: np.ndarray,
+    read: tuple[np.ndarray, np.ndarray], fov: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """The flow's and the memory's soft masks, each pixel weighted by how far the flow can be trusted there,
+    and their confidence weighted the same way (the memory's: the similarity of what it matched)."""
+    labels, similarity = read
+    height, width = flow_prob.shape
+    feature_prob = cv2.resize(labels, (width, height), interpolation=cv2.INTER_LINEAR)
+    prob = reliability * flow_prob + (1 - reliability) * feature_prob
+    inside = (prob > 0.5) & fov
+    if not inside.any():
+        return prob, 0.0
+    trust = float(reliability[inside].mean())
+    matched = cv2.resize(similarity, (width, height), interpolation=cv2.INTER_LINEAR)[inside]
+    feature_confidence = float(np.clip(matched, 0, 1).mean())
+    return prob, trust * flow_confidence + (1 - trust) * feature_confidence
+
+
+def refine_boundary(prob: np.ndarray, rgb: np.ndarray, *, iterations: int, certain: float = 0.2) -> np.ndarray:
+    """``prob`` (float32 (H, W)) averaged with GrabCut's answer on the frame's colours at half size: pixels
+    within ``certain`` of 0 or 1 are fixed, the rest (the uncertain band the coarse feature path leaves around
+    the object) is decided by the object's and the surroundings' colour models and the image's edges."""
+    height, width = prob.shape
+    size = (max(1, width // 2), max(1, height // 2))
+    small = cv2.resize(prob, size, interpolation=cv2.INTER_AREA)
+    labels = np.where(small >= 0.5, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    labels[small >= 1 - certain] = cv2.GC_FGD
+    labels[small < certain] = cv2.GC_BGD
+    if (labels == cv2.GC_FGD).sum() < 10 or (labels == cv2.GC_BGD).sum() < 10:
+        return prob
+    cv2.setRNGSeed(0)  # GrabCut's k-means starts from OpenCV's global random generator: deterministic
+    try:
+        cv2.grabCut(np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)), labels, None,
+                    np.zeros((1, 65)), np.zeros((1, 65)), iterations, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:  # a degenerate colour model: keep the unrefined answer
+        return prob
+    refined = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
+    return 0.5 * prob + 0.5 * cv2.resize(refined, (width, height), interpolation=cv2.INTER_LINEAR)

@@ -74,3 +74,4 @@ def test_frame_features_are_computed_once_per_frame_key_and_recomputed_for_other
     assert not np.allclose(other.maps[8], first.maps[8])
     extractor.features(frame, image_key="frame-3-ghi")
     assert not extractor.cached("frame-1-abc") and extractor.cached("frame-3-ghi")  # least recently used goes
+

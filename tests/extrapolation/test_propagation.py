@@ -117,7 +117,7 @@ def test_real_frames_moved_by_smooth_camera_motion():
         frames, truths = moved(image, mask, smooth_motion(40, shift=20.0, zoom=0.15, turn=6.0))
         results = propagate(frames, None, {0: truths[0]})
         scores.append(mean_j(results, truths, {0}))
-    assert float(np.mean(scores)) >= 0.95, scores
+    assert float(np.mean(scores)) >= 0.97, scores
 
 
 def test_stops_when_the_object_leaves_the_view():
@@ -187,3 +187,19 @@ def test_field_of_view_and_speculars():
     assert not fov[:, :15].any() and fov[60:70, 40:50].all() and fov[:, 30:].all()
     spots = specular_highlights(image)
     assert spots[50:54, 80:84].all() and spots.mean() < 0.01
+
+
+def test_the_feature_path_finds_the_object_again_after_a_jump_the_flow_cannot_follow():
+    """The camera jumps (a large turn and shift between two frames, as sampled or cut video does): optical flow
+    loses the lesion, the backbone's features find it where it now is."""
+    from extrapolation.propagation import PropagationParams
+
+    image, mask = tissue(240, 320, seed=4)
+    still, _ = moved(image, mask, [(0, 0, 1.0, 0)] * 3)
+    jumped, jumped_truth = moved(image, mask, [(90.0, 50.0, 1.1, 75.0 + 3 * t) for t in range(4)])
+    frames, truths = still + jumped, [mask] * 3 + jumped_truth
+    after_jump = set(range(3))
+    with_features = propagate(frames, None, {0: truths[0]})
+    flow_only = propagate(frames, None, {0: truths[0]}, params=PropagationParams(feature_side=0))
+    assert mean_j(flow_only, truths, after_jump) < 0.3
+    assert mean_j(with_features, truths, after_jump) > 0.6

@@ -1,0 +1,91 @@
+"""Label propagation by feature affinity: the learned path of extrapolation (framework-free: numpy, torch).
+
+Each pixel of a new frame takes the label of the pixels it resembles most in a memory of annotated and
+recently propagated frames, resemblance measured in the pretrained backbone's feature space (space-time
+correspondence, as in STCN and XMem's memory reading, without their trained key/value heads). Unlike optical
+flow it does not need the object to have moved little: it finds the lesion again after a jump, a blur or an
+occlusion, at the price of a coarse (stride-8) boundary, which the flow path sharpens where it can be trusted.
+
+Conventions: features are float32 (C, h, w) with unit-length vectors per pixel (cosine similarity is a dot
+product); labels are float32 (h, w) soft masks in [0, 1] on the same grid.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+#: The backbone strides matched, and their weights: stride-16 features (what a region is) upsampled onto the
+#: stride-8 grid, with stride-8 features (texture, edges) at half weight. On CVC-ClinicDB's first-frame protocol,
+#: keyframe memory alone: stride 8 J 0.24, stride 16 0.43, stride 16 on the stride-8 grid 0.47, both 0.48.
+MATCHED_STRIDES = (8, 16)
+FINE_WEIGHT = 0.5
+
+
+def matching_features(maps: dict[int, np.ndarray]) -> np.ndarray:
+    """The unit-length (C8 + C16, h, w) vectors pixels are matched by, on the stride-8 grid (h, w), from the
+    backbone's unit-length stride-8 and stride-16 maps."""
+    fine = torch.from_numpy(maps[8])
+    coarse = F.interpolate(torch.from_numpy(maps[16])[None], size=fine.shape[1:], mode="bilinear",
+                           align_corners=False)[0]
+    return F.normalize(torch.cat([FINE_WEIGHT * fine, F.normalize(coarse, dim=0)]), dim=0).numpy()
+
+
+@dataclass(frozen=True)
+class AffinityParams:
+    """``top_k`` memory pixels each query pixel reads; ``temperature`` of the softmax over their cosine
+    similarities (lower: the closest dominate); ``recent`` propagated frames kept beside the keyframes (none by
+    default: on CVC-ClinicDB's first-frame protocol two recent frames lowered J from 0.50 to 0.45, their errors
+    feeding the frames after them)."""
+
+    top_k: int = 5
+    temperature: float = 0.02
+    recent: int = 0
+
+
+class FeatureMemory:
+    """Keyframes (always kept) and the last few propagated frames, as (features, labels) pairs."""
+
+    def __init__(self, params: AffinityParams | None = None):
+        self.params = params or AffinityParams()
+        self._keys: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(0, self.params.recent))
+
+    def add_keyframe(self, features: np.ndarray, labels: np.ndarray) -> None:
+        self._keys.append(_flatten(features, labels))
+
+    def add_recent(self, features: np.ndarray, labels: np.ndarray) -> None:
+        if self.params.recent > 0:
+            self._recent.append(_flatten(features, labels))
+
+    @torch.inference_mode()
+    def read(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, similarity) of a query frame's ``features`` (C, h, w): the soft label each pixel reads
+        from its ``top_k`` most similar memory pixels, and its mean cosine similarity to them (how well the
+        memory knows what it sees there). Both float32 (h, w)."""
+        if not self._keys:
+            raise ValueError("the memory holds no keyframe")
+        channels, height, width = features.shape
+        query = torch.from_numpy(np.ascontiguousarray(features)).reshape(channels, -1)
+        memory = [*self._keys, *self._recent]
+        keys = torch.cat([k for k, _ in memory], dim=1)  # (C, M)
+        values = torch.cat([v for _, v in memory])  # (M,)
+        similarity = keys.T @ query  # (M, Q)
+        k = min(self.params.top_k, similarity.shape[0])
+        top, where = similarity.topk(k, dim=0)  # (k, Q)
+        weights = torch.softmax(top / self.params.temperature, dim=0)
+        labels = (weights * values[where]).sum(dim=0)
+        return (labels.reshape(height, width).numpy().astype(np.float32),
+                top.mean(dim=0).reshape(height, width).numpy().astype(np.float32))
+
+
+def _flatten(features: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    if features.shape[1:] != labels.shape:
+        raise ValueError(f"labels {labels.shape} do not match features {features.shape}")
+    channels = features.shape[0]
+    return (torch.from_numpy(np.ascontiguousarray(features, np.float32)).reshape(channels, -1),
+            torch.from_numpy(np.ascontiguousarray(labels, np.float32)).reshape(-1))
