@@ -17,22 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.nn import functional as F
-
-#: The backbone strides matched, and their weights: stride-16 features (what a region is) upsampled onto the
-#: stride-8 grid, with stride-8 features (texture, edges) at half weight. On CVC-ClinicDB's first-frame protocol,
-#: keyframe memory alone: stride 8 J 0.24, stride 16 0.43, stride 16 on the stride-8 grid 0.47, both 0.48.
-MATCHED_STRIDES = (8, 16)
-FINE_WEIGHT = 0.5
-
-
-def matching_features(maps: dict[int, np.ndarray]) -> np.ndarray:
-    """The unit-length (C8 + C16, h, w) vectors pixels are matched by, on the stride-8 grid (h, w), from the
-    backbone's unit-length stride-8 and stride-16 maps."""
-    fine = torch.from_numpy(maps[8])
-    coarse = F.interpolate(torch.from_numpy(maps[16])[None], size=fine.shape[1:], mode="bilinear",
-                           align_corners=False)[0]
-    return F.normalize(torch.cat([FINE_WEIGHT * fine, F.normalize(coarse, dim=0)]), dim=0).numpy()
 
 
 @dataclass(frozen=True)

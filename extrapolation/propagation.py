@@ -47,9 +47,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from backbone.features import FeatureExtractor
+from backbone.features import frame_matching_features
 
-from .affinity import MATCHED_STRIDES, AffinityParams, FeatureMemory, matching_features
+from .affinity import AffinityParams, FeatureMemory
 from .flow import FlowEstimator, PreparedFrame, forward_backward_consistent, prepare_frame, warp
 
 FrameLoader = Callable[[int], np.ndarray]
@@ -230,18 +230,12 @@ class _Propagator:
         # The two sources' flows are independent: with two workers they run on both cores.
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.estimators = [FlowEstimator() for _ in range(4)]
-        self.extractor: FeatureExtractor | None = None
 
     def _features(self, index: int, rgb: np.ndarray) -> np.ndarray:
-        """The matching features (C, h, w) of frame ``index`` (:func:`~extrapolation.affinity.matching_features`)
-        at ``feature_side`` pixels on its long side (the same grid for every frame of a sequence)."""
-        if self.extractor is None:
-            height, width = rgb.shape[:2]
-            scale = self.params.feature_side / max(height, width)
-            size = (max(32, round(height * scale / 32) * 32), max(32, round(width * scale / 32) * 32))
-            self.extractor = shared_extractor(size)
+        """The matching features (C, h, w) of frame ``index`` (``backbone.features.matching_features``) at
+        ``feature_side`` pixels on its long side, computed once per frame key."""
         key = self.image_key(index) if self.image_key else None
-        return matching_features(self.extractor.features(rgb, image_key=key).maps)
+        return frame_matching_features(rgb, key, long_side=self.params.feature_side)
 
     def __enter__(self) -> _Propagator:
         return self
@@ -351,17 +345,6 @@ class _Propagator:
         if union == 0 or np.logical_and(refined, mask).sum() / union < self.params.segmenter_min_iou:
             return mask, prob
         return refined, refined.astype(np.float32)
-
-
-_EXTRACTORS: dict[tuple[int, int], FeatureExtractor] = {}
-
-
-def shared_extractor(size: tuple[int, int]) -> FeatureExtractor:
-    """One feature extractor (and cache of frames' features) per input size, shared by every propagation in
-    this process: a re-run over the same frames reads their features instead of computing them again."""
-    if size not in _EXTRACTORS:
-        _EXTRACTORS[size] = FeatureExtractor(input_size=size, strides=MATCHED_STRIDES, cache_frames=128)
-    return _EXTRACTORS[size]
 
 
 def _on_grid(prob: np.ndarray, grid: tuple[int, int]) -> np.ndarray:

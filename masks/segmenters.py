@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from backbone.features import frame_matching_features
+
 from .segmentation.base import Segmenter, SegmenterError
 from .segmentation.opencv import OpenCVSegmenter
 
@@ -60,7 +62,7 @@ def _build() -> tuple[Segmenter, SegmenterStatus]:
             problem = str(exc)
     if problem:
         logger.error("SAM is configured but cannot be used (%s); using the CPU default.", problem)
-    default = OpenCVSegmenter()
+    default = OpenCVSegmenter(features=frame_matching_features)
     return default, SegmenterStatus(default.name, "opencv", problem)
 
 

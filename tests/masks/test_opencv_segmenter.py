@@ -263,3 +263,23 @@ def test_a_thousand_points_in_one_request_give_the_mask_of_clicking_them_one_by_
         incremental = one_by_one.segment(image, points[:count], image_key="frame")
     assert np.array_equal(at_once.mask, incremental.mask)
     assert all(at_once.mask[int(p.y), int(p.x)] == p.positive for p in points[-1:])
+
+
+def test_a_click_on_a_textured_region_selects_the_region_of_that_texture():
+    """Stripes inside, smooth mottling around, the same colours on average: colour edges are everywhere inside
+    the stripes and nowhere at the region's outline, so only the backbone's features can find it."""
+    from backbone.features import frame_matching_features
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:288, 0:384]
+    stripes = 128 + 70 * np.sign(np.sin(xx / 2.0 + yy / 3.0))
+    mottled = cv2.GaussianBlur(rng.normal(0, 1, (288, 384)).astype(np.float32), (0, 0), 4)
+    mottled = 128 + 45 * (mottled - mottled.mean()) / mottled.std()
+    region = ((yy - 150) / 70) ** 2 + ((xx - 200) / 90) ** 2 <= 1
+    grey = np.where(region, stripes, mottled)
+    image = np.clip(grey[..., None] * np.array([1.0, 0.8, 0.7]), 0, 255).astype(np.uint8)
+    click = [PromptPoint(200.0, 150.0, True)]
+    seeing = OpenCVSegmenter(features=frame_matching_features).segment(image, click).mask
+    blind = OpenCVSegmenter().segment(image, click).mask
+    assert jaccard(seeing, region) > 0.85
+    assert jaccard(blind, region) < 0.2
