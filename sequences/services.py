@@ -6,11 +6,13 @@ import hashlib
 import logging
 import shutil
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import cv2
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import roles
 from annotator.errors import InvalidInput
@@ -22,6 +24,8 @@ from .sources import Skipped, SourceError, SourceFrame, SourceLimits, deidentifi
 logger = logging.getLogger(__name__)
 
 THUMBNAIL_WIDTH = 160
+#: An import still running after this long was abandoned (its process was killed).
+ABANDONED_IMPORT_AGE = timedelta(hours=6)
 # Frames written per transaction while importing: other writers (annotators saving masks, jobs) wait for
 # one batch's inserts at most, never for the whole import.
 IMPORT_BATCH_FRAMES = 50
@@ -80,6 +84,7 @@ def import_sequence(
     if not name.strip():
         raise ImportFailed("The sequence needs a name.")
     media_root = Path(settings.MEDIA_ROOT)
+    discard_abandoned_imports()
     label = source_label or source.name
     sequence: Sequence | None = None
     skipped: list[Skipped] = []
@@ -124,6 +129,18 @@ def _save_frames(frames: list[Frame]) -> None:
     if frames:
         with transaction.atomic():
             Frame.objects.bulk_create(frames)
+
+
+def discard_abandoned_imports(*, older_than: timedelta = ABANDONED_IMPORT_AGE) -> int:
+    """Remove the sequences whose import was killed mid-way (a process that dies cannot clean up after itself):
+    still ``importing`` after ``older_than`` (a 1,000-frame import takes well under a minute), with their
+    files. Each new import calls it. Returns how many were removed."""
+    media_root = Path(settings.MEDIA_ROOT)
+    abandoned = list(Sequence.all_objects.filter(importing=True, created_at__lt=timezone.now() - older_than))
+    for sequence in abandoned:
+        logger.warning("Removing sequence %s, whose import was abandoned on %s", sequence.pk, sequence.created_at)
+        _discard_import(sequence, media_root)
+    return len(abandoned)
 
 
 def _discard_import(sequence: Sequence | None, media_root: Path) -> None:

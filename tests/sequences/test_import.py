@@ -191,3 +191,23 @@ def test_cached_pixels_never_outlive_their_frame(tmp_path, django_capture_on_com
     new = second.frames.get()
     assert frame_rgb(new)[0, 0, 0] == 20
     assert new.checksum and new.checksum != old.checksum
+
+
+def test_an_import_abandoned_mid_way_is_removed_by_the_next_import(tmp_path, media_root):
+    """A killed import leaves a hidden sequence (``importing``) and its files; the next import removes them once
+    they are older than any import takes, and leaves one still running alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sequences.services import ABANDONED_IMPORT_AGE, sequence_dir
+
+    killed = Sequence.all_objects.create(name="killed", importing=True)
+    running = Sequence.all_objects.create(name="running", importing=True)
+    Sequence.all_objects.filter(pk=killed.pk).update(created_at=timezone.now() - ABANDONED_IMPORT_AGE - timedelta(1))
+    for sequence in (killed, running):
+        (media_root / sequence_dir(sequence.pk) / "frames").mkdir(parents=True)
+    import_sequence(source=write_frames(tmp_path / "f", [numbered_image(1)]), name="next")
+    assert not Sequence.all_objects.filter(pk=killed.pk).exists()
+    assert not (media_root / sequence_dir(killed.pk)).exists()
+    assert Sequence.all_objects.filter(pk=running.pk).exists() and (media_root / sequence_dir(running.pk)).exists()
