@@ -1,6 +1,7 @@
 """The CPU default segmenter: click regions grown geodesically, their outlines refined by colour.
 
-OpenCV and numpy only, no model. How a list of clicks becomes a mask:
+OpenCV and numpy; learned features, where given, come in as arrays from a function the caller passes (the
+product passes the pretrained backbone's, ``masks.segmenters``). How a list of clicks becomes a mask:
 
 1. Per frame (cached by ``image_key``): the frame is shrunk so its long side is ``work_side`` pixels,
    specular highlights are inpainted (they are strong edges inside polyps that mean nothing), the
