@@ -86,7 +86,9 @@ class FrameFeatures:
     inner: np.ndarray
     small: np.ndarray
     features: np.ndarray | None = None
+    feature_norm: np.ndarray | None = None
     distances: OrderedDict = field(default_factory=OrderedDict)
+    similarities: OrderedDict = field(default_factory=OrderedDict)
     states: OrderedDict = field(default_factory=OrderedDict)
 
 
@@ -136,6 +138,37 @@ def geodesic_distance(cost: np.ndarray, seed: Pixel, *, sweeps: int = 2) -> np.n
                     np.minimum(cur[1:], prev[:-1] + (c_cur[1:] + c_prev[:-1]) * diagonal, out=cur[1:])
                     np.minimum(cur[:-1], prev[1:] + (c_cur[:-1] + c_prev[1:]) * diagonal, out=cur[:-1])
     return distance
+
+
+def resized_norm(features: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """float32 ``shape`` (h, w): the length of each pixel's feature vector once ``features`` (C, h', w') are
+    resized (bilinear) to ``shape``, at least 1e-6."""
+    h, w = shape
+    squares = sum(cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR) ** 2 for m in features)
+    return np.maximum(np.sqrt(squares), 1e-6).astype(np.float32)
+
+
+def feature_similarity(features: np.ndarray, norm: np.ndarray, seed: Pixel) -> np.ndarray:
+    """Cosine similarity, float32 (h, w), of every pixel's features to those at ``seed`` (row, column), the
+    features (C, h', w') being resized (bilinear) to the size (h, w) of ``norm`` (:func:`resized_norm`).
+
+    Computed without resizing the C channels: bilinear resizing is linear, so the resized dot product with the
+    clicked vector is the dot product on the coarse grid, resized; only the lengths need the full size. A
+    frame's features are kept small (C × h' × w') rather than C × h × w.
+    """
+    channels, grid_h, grid_w = features.shape
+    h, w = norm.shape
+    # where cv2.resize samples the coarse grid for the clicked pixel (centres aligned, clamped at the edges)
+    y = min(max((seed[0] + 0.5) * grid_h / h - 0.5, 0.0), grid_h - 1.0)
+    x = min(max((seed[1] + 0.5) * grid_w / w - 0.5, 0.0), grid_w - 1.0)
+    y0, x0 = int(y), int(x)
+    y1, x1 = min(y0 + 1, grid_h - 1), min(x0 + 1, grid_w - 1)
+    dy, dx = y - y0, x - x0
+    clicked = ((1 - dy) * ((1 - dx) * features[:, y0, x0] + dx * features[:, y0, x1])
+               + dy * ((1 - dx) * features[:, y1, x0] + dx * features[:, y1, x1]))
+    dot = cv2.resize(np.tensordot(clicked, features, axes=1).astype(np.float32), (w, h),
+                     interpolation=cv2.INTER_LINEAR)
+    return dot / (norm * norm[seed])
 
 
 def salient_threshold(
@@ -264,11 +297,9 @@ class OpenCVSegmenter:
             self._frames.move_to_end(key)
             return cached
         frame = frame_features(image, work_side=self.work_side, edge_weight=self.edge_weight)
-        if self.feature_source is not None and self.feature_weight > 0:
-            maps = self.feature_source(image, key)  # unit-length (C, h', w') on the backbone's grid
-            h, w = frame.cost.shape
-            upsampled = np.stack([cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR) for m in maps])
-            frame.features = upsampled / np.maximum(np.linalg.norm(upsampled, axis=0, keepdims=True), 1e-6)
+        if self.feature_source is not None:
+            frame.features = self.feature_source(image, key)  # kept on the backbone's coarse grid
+            frame.feature_norm = resized_norm(frame.features, frame.cost.shape)
         if key is not None:
             self._frames[key] = frame
             while len(self._frames) > self._cache_frames:
@@ -284,17 +315,19 @@ class OpenCVSegmenter:
         step's feature dissimilarity to the clicked pixel (a path leaving "this kind of tissue" is long)."""
         if frame.features is None:
             return frame.cost
-        similarity = np.tensordot(frame.features[:, seed[0], seed[1]], frame.features, axes=1)
+        similarity = self._similarity(frame, seed)
         cost = frame.cost + self.feature_weight * np.clip(1.0 - similarity, 0.0, 2.0).astype(np.float32)
         cost[~frame.fov] = _OUTSIDE_COST
         return cost
 
+    def _similarity(self, frame: FrameFeatures, seed: Pixel) -> np.ndarray:
+        return _cached(frame.similarities, seed, lambda: feature_similarity(frame.features, frame.feature_norm, seed),
+                       self._cache_clicks)
+
     def _first_region(self, frame: FrameFeatures, seed: Pixel) -> np.ndarray:
         """Bool (h, w): the most salient region around the first '+' click at ``seed``."""
         distance = self._distance(frame, seed)
-        similarity = None
-        if frame.features is not None:
-            similarity = np.tensordot(frame.features[:, seed[0], seed[1]], frame.features, axes=1)
+        similarity = self._similarity(frame, seed) if frame.features is not None else None
         level = salient_threshold(distance, frame.fov, frame.edge, frame.inner, similarity, self.feature_contrast)
         return (distance < level) & frame.fov
 
