@@ -51,7 +51,7 @@ class FeatureExtractor:
     """
 
     def __init__(self, *, input_size: tuple[int, int] = (288, 384), strides: tuple[int, ...] = (8,),
-                 normalised: bool = True, cache_frames: int = 32, threads: int | None = None):
+                 normalised: bool = True, cache_frames: int = 32):
         unknown = set(strides) - set(efficientnet.STRIDES)
         if unknown:
             raise ValueError(f"strides {sorted(unknown)}: the backbone has {efficientnet.STRIDES}")
@@ -60,7 +60,6 @@ class FeatureExtractor:
         self.normalised = normalised
         deepest = max(efficientnet.STRIDES.index(s) for s in strides)
         self._encoder = efficientnet.encoder(out_indices=tuple(range(deepest + 1))).eval()
-        self._threads = threads
         self._cache: OrderedDict[str, FrameFeatures] = OrderedDict()
         self._cache_frames = cache_frames
         self._lock = threading.Lock()
@@ -88,8 +87,6 @@ class FeatureExtractor:
     def _compute(self, image: np.ndarray) -> FrameFeatures:
         height, width = self.input_size
         small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-        if self._threads:
-            torch.set_num_threads(self._threads)
         outputs = self._encoder(efficientnet.image_batch(small))
         maps = {}
         for stride in self.strides:

@@ -189,9 +189,6 @@ class PretrainedUNet(nn.Module):
             out["findings"] = self.findings(F.adaptive_avg_pool2d(s5, 1).flatten(1))
         return out
 
-    def encoder_parameters(self) -> list[nn.Parameter]:
-        return list(self.encoder.parameters())
-
 
 def build_network(config: NetworkConfig, *, pretrained: bool = True) -> nn.Module:
     """The network ``config`` describes. ``pretrained``: start the pretrained architecture from its ImageNet
