@@ -77,16 +77,30 @@ def mask_json(mask: Mask) -> dict:
 
 @json_view(("POST",))
 def generate_mask(request: HttpRequest):
-    """Segment a frame from points; save the mask unless ``"preview": true``."""
+    """Segment a frame from points; save the mask unless ``"preview": true``.
+
+    With ``"mask_id"`` (a mask on that frame), the clicks correct that mask, starting from its pixels, and
+    saving replaces its pixels (a proposal so corrected becomes a keyframe made by hand).
+    """
     body = read_json(request)
     sequence_id = field(body, "sequence_id", int)
     frame_id = field(body, "frame_id", int)
     points = parse_points(field(body, "points", list))
     preview = field(body, "preview", bool, required=False, default=False)
+    mask_id = field(body, "mask_id", int, required=False, default=None)
+    work_seconds = services.check_work_seconds(field(body, "work_seconds", (int, float), required=False))
     frame = frame_of_sequence(sequence_id, frame_id)
+    refined = None
+    if mask_id is not None:
+        refined = get_or_404(Mask, mask_id)
+        if refined.frame_id != frame.id:
+            raise ApiError(f"Mask {mask_id} is not on frame {frame.id}: refine a mask on the frame clicked.")
     if preview:
         started = time.perf_counter()
-        result = services.segment_frame(frame=frame, points=points)
+        if refined is not None:
+            result = services.segment_correction(mask=refined, points=points)
+        else:
+            result = services.segment_frame(frame=frame, points=points)
         mask = result.segmentation.mask
         png = base64.b64encode(storage.mask_png_bytes(mask)).decode()
         return {
@@ -99,9 +113,14 @@ def generate_mask(request: HttpRequest):
             "segmenter": result.segmenter,
             "ms": round((time.perf_counter() - started) * 1000, 1),
         }
+    if refined is not None:
+        mask = services.refine_mask(mask=refined, points=points, user=request.user, work_seconds=work_seconds)
+        return mask_json(Mask.objects.select_related("frame", "tag", "created_by").get(pk=mask.pk))
     tag = get_or_404(Tag, field(body, "tag_id", int))
     color = services.validate_color(field(body, "mask_color", str, required=False, default=tag.color))
-    mask = services.generate_mask(frame=frame, tag=tag, color=color, points=points, created_by=request.user)
+    mask = services.generate_mask(
+        frame=frame, tag=tag, color=color, points=points, created_by=request.user, work_seconds=work_seconds
+    )
     return mask_json(Mask.objects.select_related("frame", "tag", "created_by").get(pk=mask.pk))
 
 
@@ -176,10 +195,12 @@ def parse_png_data_url(value: str) -> bytes:
 @json_view(("POST",))
 def mask_pixels(request: HttpRequest, mask_id: int):
     """Replace a mask's pixels: ``{"png": "data:image/png;base64,..."}``, a frame-sized PNG where white
-    (> 127) is the mask. Answers the updated mask (an edited propagated mask becomes a manual keyframe)."""
+    (> 127) is the mask, and optionally ``"work_seconds"``, the working time the edit took (recorded as effort).
+    Answers the updated mask (an edited propagated mask becomes a manual keyframe)."""
     mask = get_or_404(Mask, mask_id)
     body = read_json(request)
     data = parse_png_data_url(field(body, "png", str))
+    work_seconds = services.check_work_seconds(field(body, "work_seconds", (int, float), required=False))
     frame = mask.frame
     try:  # the size from the header, before a pixel is decoded (a small PNG may declare a huge image)
         width, height = check_image_header(data, settings.MAX_FRAME_PIXELS)
@@ -191,7 +212,7 @@ def mask_pixels(request: HttpRequest, mask_id: int):
         pixels = storage.mask_from_png_bytes(data)
     except ValueError as exc:
         raise ApiError(f"Field 'png' is not a usable image: {exc}.") from exc
-    mask = services.replace_mask_pixels(mask=mask, pixels=pixels, user=request.user)
+    mask = services.replace_mask_pixels(mask=mask, pixels=pixels, user=request.user, work_seconds=work_seconds)
     return mask_json(Mask.objects.select_related("frame", "tag", "created_by", "reviewed_by").get(pk=mask.pk))
 
 

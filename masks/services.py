@@ -21,7 +21,7 @@ from sequences.selectors import frame_image_key, frame_rgb
 from tags.models import Tag
 
 from . import storage
-from .models import Mask, PromptPoint, Track
+from .models import EffortEvent, Mask, PromptPoint, Track
 from .segmentation.base import PromptPoint as Point
 from .segmentation.base import Segmentation
 from .segmenters import active_segmenter
@@ -29,6 +29,41 @@ from .segmenters import active_segmenter
 logger = logging.getLogger(__name__)
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+#: The longest working time one save may report: past it the page was left open, not worked in.
+MAX_WORK_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Work:
+    """A person's piece of work on a mask, as recorded (an EffortEvent): what it was, its clicks and the working
+    time the page measured (None when it sent none)."""
+
+    kind: str
+    clicks: int = 0
+    seconds: float | None = None
+
+
+def check_work_seconds(seconds: float | None) -> float | None:
+    """``seconds`` if a usable working time (a number from 0 to MAX_WORK_SECONDS), else InvalidInput."""
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_WORK_SECONDS:
+        raise InvalidInput(
+            f"'work_seconds' must be a number of seconds from 0 to {MAX_WORK_SECONDS:g}, got {seconds!r}."
+        )
+    return float(seconds)
+
+
+def record_work(*, work: Work, mask: Mask, user, correction: bool = False) -> EffortEvent | None:
+    """Record ``work`` on ``mask`` by ``user`` (inside the caller's transaction, so the work and its mask are
+    written together). Only a person's work counts: a caller without a user (a command, a job, a benchmark)
+    records nothing."""
+    if user is None:
+        return None
+    return EffortEvent.objects.create(
+        sequence_id=mask.frame.sequence_id, frame_id=mask.frame_id, tag_id=mask.tag_id, mask=mask, kind=work.kind,
+        clicks=work.clicks, correction=correction, work_seconds=check_work_seconds(work.seconds), created_by=user,
+    )
 
 
 @dataclass
@@ -46,13 +81,14 @@ def check_point_count(count: int) -> None:
         )
 
 
-def validate_points(points: Seq[Point], *, width: int, height: int) -> None:
-    """Raise InvalidInput unless there are 1..MAX_PROMPT_POINTS points, a '+' among them, and every point lies
-    inside the width × height frame."""
+def validate_points(points: Seq[Point], *, width: int, height: int, refining: bool = False) -> None:
+    """Raise InvalidInput unless there are 1..MAX_PROMPT_POINTS points, a '+' among them (unless ``refining``
+    an existing mask, which '-' clicks alone may correct), and every point lies inside the width × height
+    frame."""
     if not points:
         raise InvalidInput("At least one point is needed.")
     check_point_count(len(points))
-    if not any(p.positive for p in points):
+    if not refining and not any(p.positive for p in points):
         raise InvalidInput("At least one '+' point is needed: the object must be marked.")
     for number, p in enumerate(points, start=1):
         if not (0 <= p.x <= width - 1 and 0 <= p.y <= height - 1):
@@ -68,22 +104,53 @@ def validate_color(color: str) -> str:
     return color.upper()
 
 
-def segment_image(*, image: np.ndarray, points: Seq[Point], image_key: str | None) -> FrameSegmentation:
-    """Run the active segmenter on an RGB ``image`` with ``points`` (validated first).
+def segment_image(
+    *, image: np.ndarray, points: Seq[Point], image_key: str | None, initial: np.ndarray | None = None
+) -> FrameSegmentation:
+    """Run the active segmenter on an RGB ``image`` with ``points`` (validated first); with ``initial`` (bool,
+    frame-sized), the clicks correct that mask rather than start from nothing.
 
-    The path of every click (``/generate_mask/``, the page's preview) and of the click benchmark.
+    The path of every click (``/generate_mask/``, the page's preview) and of the click and effort benchmarks.
     """
     height, width = image.shape[:2]
-    validate_points(points, width=width, height=height)
+    validate_points(points, width=width, height=height, refining=initial is not None)
     segmenter, status = active_segmenter()
-    result = segmenter.segment(image, list(points), image_key=image_key)
+    result = segmenter.segment(image, list(points), image_key=image_key, initial=initial)
     return FrameSegmentation(result, status.name)
 
 
-def segment_frame(*, frame: Frame, points: Seq[Point]) -> FrameSegmentation:
-    """Run the active segmenter on ``frame`` with ``points``."""
-    validate_points(points, width=frame.width, height=frame.height)  # before decoding the image
-    return segment_image(image=frame_rgb(frame), points=points, image_key=frame_image_key(frame))
+def segment_frame(*, frame: Frame, points: Seq[Point], initial: np.ndarray | None = None) -> FrameSegmentation:
+    """Run the active segmenter on ``frame`` with ``points`` (correcting ``initial``, if given)."""
+    validate_points(points, width=frame.width, height=frame.height, refining=initial is not None)
+    return segment_image(image=frame_rgb(frame), points=points, image_key=frame_image_key(frame), initial=initial)
+
+
+def segment_correction(*, mask: Mask, points: Seq[Point]) -> FrameSegmentation:
+    """The pixels ``points`` make of ``mask`` when they correct it (the page's preview of a refinement)."""
+    return segment_frame(frame=mask.frame, points=points, initial=storage.read_mask(mask.file.name))
+
+
+def refine_mask(*, mask: Mask, points: Seq[Point], user=None, work_seconds: float | None = None) -> Mask:
+    """Correct ``mask`` with + / − clicks that start from its pixels, and save the result in its place.
+
+    As a brush edit (:func:`replace_mask_pixels`): a proposal so corrected becomes a mask made by hand and a
+    keyframe of its track; the clicks are added to the mask's prompt points, after those that made it.
+    """
+    roles.require_mask_change(user, mask, permission="masks.change_mask", what=f"Refining mask {mask.id}")
+    result = segment_correction(mask=mask, points=points)
+    if not result.segmentation.mask.any():
+        raise InvalidInput("The clicks removed the whole mask: delete the mask instead.")
+    with transaction.atomic():
+        refined = replace_mask_pixels(
+            mask=mask, pixels=result.segmentation.mask, user=user, tool=f"{result.segmenter} clicks",
+            work=Work(EffortEvent.Kind.CLICKS, clicks=len(points), seconds=work_seconds),
+        )
+        first = refined.points.count()
+        PromptPoint.objects.bulk_create(
+            PromptPoint(mask=refined, order=first + i, x=p.x, y=p.y, sign="+" if p.positive else "-")
+            for i, p in enumerate(points)
+        )
+    return refined
 
 
 def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -105,8 +172,10 @@ def save_mask(
     track: Track | None = None,
     keyframe: Mask | None = None,
     confidence: float | None = None,
+    work: Work | None = None,
 ) -> Mask:
-    """Store ``mask`` (bool, frame-sized) as a PNG and its rows; both are kept or neither."""
+    """Store ``mask`` (bool, frame-sized) as a PNG and its rows; both are kept or neither. ``work``: the person's
+    work that made it (recorded with the rows, as ``created_by``'s)."""
     if mask.shape != (frame.height, frame.width):
         raise InvalidInput(f"Mask shape {mask.shape} differs from the frame's {(frame.height, frame.width)}.")
     if not mask.any():
@@ -127,24 +196,33 @@ def save_mask(
                 PromptPoint(mask=saved, order=i, x=p.x, y=p.y, sign="+" if p.positive else "-")
                 for i, p in enumerate(points)
             )
+            if work is not None:
+                record_work(work=work, mask=saved, user=created_by)
     except BaseException:
         storage.delete_mask_file(name)
         raise
     return saved
 
 
-def generate_mask(*, frame: Frame, tag: Tag, color: str, points: Seq[Point], created_by=None) -> Mask:
-    """Segment ``frame`` from ``points`` and save the result as a manual mask of ``created_by``."""
+def generate_mask(
+    *, frame: Frame, tag: Tag, color: str, points: Seq[Point], created_by=None, work_seconds: float | None = None
+) -> Mask:
+    """Segment ``frame`` from ``points`` and save the result as a manual mask of ``created_by``; its clicks and
+    ``work_seconds`` (the working time the page measured, if any) are recorded as their effort."""
     roles.require(created_by, "masks.add_mask", "Making a mask")
     color = validate_color(color)
+    work = Work(EffortEvent.Kind.CLICKS, clicks=len(points), seconds=check_work_seconds(work_seconds))
     result = segment_frame(frame=frame, points=points)
     return save_mask(
         frame=frame, tag=tag, color=color, mask=result.segmentation.mask, points=points,
-        segmenter=result.segmenter, score=result.segmentation.score, created_by=created_by,
+        segmenter=result.segmenter, score=result.segmentation.score, created_by=created_by, work=work,
     )
 
 
-def replace_mask_pixels(*, mask: Mask, pixels: np.ndarray, user=None) -> Mask:
+def replace_mask_pixels(
+    *, mask: Mask, pixels: np.ndarray, user=None, tool: str = "brush", work: Work | None = None,
+    work_seconds: float | None = None,
+) -> Mask:
     """Replace the pixels of a saved mask by ``pixels`` (bool, frame-sized): the annotator's brush edits.
 
     The new PNG is written under a new name, the row (file, area, bbox) updated in one transaction, and the
@@ -152,8 +230,12 @@ def replace_mask_pixels(*, mask: Mask, pixels: np.ndarray, user=None) -> Mask:
     An edited proposal (propagated or a model's) becomes a mask made by hand: a propagated one stays in its
     track as one of its keyframes (a next extrapolation of the track propagates from it). An edit is a human's
     check, so it counts as reviewed. The prompt points are kept: they record how the mask was started.
-    ``user``: its author, or a reviewer.
+    ``user``: its author, or a reviewer. ``tool``: what made the edit, added to the mask's ``segmenter``.
+    The edit is recorded as ``user``'s effort: ``work`` (by default a brush edit taking ``work_seconds``), a
+    correction when the mask was a proposal.
     """
+    work = work or Work(EffortEvent.Kind.EDIT, seconds=work_seconds)
+    check_work_seconds(work.seconds)
     roles.require_mask_change(user, mask, permission="masks.change_mask", what=f"Editing mask {mask.id}")
     frame = mask.frame
     if pixels.shape != (frame.height, frame.width):
@@ -170,15 +252,17 @@ def replace_mask_pixels(*, mask: Mask, pixels: np.ndarray, user=None) -> Mask:
             current.file = name
             current.area = int(pixels.sum())
             current.bbox_x, current.bbox_y, current.bbox_width, current.bbox_height = x, y, w, h
+            correction = current.source in Mask.PROPOSALS
             if current.source in Mask.PROPOSALS:
                 current.source = Mask.Source.MANUAL
                 current.keyframe = None
                 current.confidence = None
-            if "brush" not in current.segmenter:
-                current.segmenter = f"{current.segmenter} + brush" if current.segmenter else "brush"
+            if tool not in current.segmenter:
+                current.segmenter = (f"{current.segmenter} + {tool}" if current.segmenter else tool)[:100]
             current.reviewed_by = user
             current.reviewed_at = timezone.now()
             current.save()
+            record_work(work=work, mask=current, user=user, correction=correction)
             transaction.on_commit(lambda: storage.delete_mask_file(old_name))
     except BaseException:
         storage.delete_mask_file(name)
@@ -191,7 +275,10 @@ def accept_mask(*, mask: Mask, user=None) -> Mask:
     roles.require(user, "masks.review_mask", f"Accepting mask {mask.id}")
     mask.reviewed_by = user
     mask.reviewed_at = timezone.now()
-    mask.save(update_fields=["reviewed_by", "reviewed_at"])
+    with transaction.atomic():
+        mask.save(update_fields=["reviewed_by", "reviewed_at"])
+        if mask.source in Mask.PROPOSALS:
+            record_work(work=Work(EffortEvent.Kind.ACCEPT), mask=mask, user=user)
     return mask
 
 
@@ -207,7 +294,9 @@ def reject_mask(*, mask: Mask, user=None) -> None:
     if mask.source not in Mask.PROPOSALS:
         raise InvalidInput(f"Mask {mask.id} was made by hand; delete it instead of rejecting it.")
     roles.require_mask_change(user, mask, permission="masks.delete_mask", what=f"Rejecting mask {mask.id}")
-    delete_mask(mask=mask)
+    with transaction.atomic():
+        record_work(work=Work(EffortEvent.Kind.REJECT), mask=mask, user=user, correction=True)  # outlives the mask
+        delete_mask(mask=mask)
 
 
 def delete_masks(masks) -> int:

@@ -61,6 +61,7 @@ class Segmenter(Protocol):
         image_key: str | None = None,
         previous_logits: np.ndarray | None = None,
         prior: np.ndarray | None = None,
+        initial: np.ndarray | None = None,
     ) -> Segmentation:
         """Segment the object that ``points`` designate on ``image``.
 
@@ -70,5 +71,8 @@ class Segmenter(Protocol):
         the ``logits`` of the previous call on the same frame with the same points minus the newest.
         ``prior``: optional bool (H, W) mask that the object probably resembles (e.g. a mask warped
         from a neighbouring frame during propagation); segmenters may use it as a soft hint.
+        ``initial``: optional bool (H, W) mask the clicks correct (a propagated or a model's mask the
+        annotator refines): the answer starts from it rather than from nothing; then ``points`` may hold
+        '-' clicks only.
         """
         ...

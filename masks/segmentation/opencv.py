@@ -259,18 +259,26 @@ class OpenCVSegmenter:
         image_key: str | None = None,
         previous_logits: np.ndarray | None = None,
         prior: np.ndarray | None = None,
+        initial: np.ndarray | None = None,
     ) -> Segmentation:
         """The mask that ``points`` (in click order) designate; see ``Segmenter.segment``.
 
         ``image``: uint8 RGB (H, W, 3). Returns a bool (H, W) mask, a confidence from the edge
         strength along its outline, and the working-size mask as a float32 score (+1 object, -1
         background) as ``logits``.
-        ``previous_logits`` and ``prior`` are not used. Without a '+' point the mask is empty.
+        ``initial``: bool (H, W), a mask to correct (a propagated or a model's mask): every click, the first
+        included, is then a correction of it (step 4), and the result keeps the parts of ``initial`` that no
+        '-' click removed. ``previous_logits`` and ``prior`` are not used. Without a '+' point and without
+        ``initial`` the mask is empty.
         """
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected an RGB frame (H, W, 3), got shape {image.shape}")
         h, w = image.shape[:2]
-        if not any(p.positive for p in points):
+        if initial is not None and initial.shape != (h, w):
+            raise ValueError(f"initial mask {initial.shape} does not match the frame {(h, w)}")
+        if initial is not None and not initial.any():
+            initial = None
+        if initial is None and not any(p.positive for p in points):
             return Segmentation(mask=np.zeros((h, w), bool), score=0.0)
         frame = self._features(image, image_key)
         sh, sw = frame.cost.shape
@@ -281,13 +289,26 @@ class OpenCVSegmenter:
             )
             for p in points
         )
-        # '-' clicks before the first '+' have no mask to correct; they still hold as competitors
-        first = next(i for i, (_, positive) in enumerate(clicks) if positive)
-        clicks = clicks[first:] + clicks[:first]
-        state = self._state(frame, clicks)
+        if initial is None:
+            # '-' clicks before the first '+' have no mask to correct; they still hold as competitors
+            first = next(i for i, (_, positive) in enumerate(clicks) if positive)
+            clicks = clicks[first:] + clicks[:first]
+            state = self._state(frame, clicks)
+        else:
+            start = cv2.resize(initial.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.5
+            state = self._state(frame, clicks, start & frame.fov)
         soft = cv2.GaussianBlur(state.astype(np.float32), (0, 0), 0.7)
         mask = cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
-        mask = _enforce_clicks(mask, points)
+        if initial is not None:
+            # the initial mask's own pixels stay exact away from what the clicks changed at the working size
+            # (a working pixel only partly covered by the initial mask belongs to both; inside the field of
+            # view: the segmenter never puts an object on the endoscope's dark border)
+            changed = cv2.dilate((state != start).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            unchanged = cv2.resize(
+                (~changed & frame.fov).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST
+            ) > 0
+            mask = np.where(unchanged, initial, mask)
+        mask = _enforce_clicks(mask, points, keep=initial)
         logits = np.where(state, 1.0, -1.0).astype(np.float32)
         return Segmentation(mask=mask, score=_outline_confidence(state, frame), logits=logits)
 
@@ -331,31 +352,37 @@ class OpenCVSegmenter:
         level = salient_threshold(distance, frame.fov, frame.edge, frame.inner, similarity, self.feature_contrast)
         return (distance < level) & frame.fov
 
-    def _state(self, frame: FrameFeatures, clicks: tuple[Click, ...]) -> np.ndarray:
-        """Bool (h, w) mask after ``clicks``: the geodesic proposal refined by colour (GrabCut).
+    def _state(
+        self, frame: FrameFeatures, clicks: tuple[Click, ...], initial: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Bool (h, w) mask after ``clicks``: the geodesic proposal refined by colour (GrabCut); with
+        ``initial`` (bool (h, w)), every click corrects that mask instead.
 
         Computed forward from the longest prefix of ``clicks`` whose mask is cached (the previous request's,
         when an annotator adds one click), one click at a time: a loop, not a recursion, and each click's
         geodesic distance computed once, so the cost grows linearly with the number of new clicks.
         """
-        cached = frame.states.get(clicks)
+        # cache keys: the clicks, after the initial mask's fingerprint when there is one
+        base: tuple = () if initial is None else (("initial", hash(np.packbits(initial).tobytes())),)
+        key = base + clicks
+        cached = frame.states.get(key)
         if cached is not None:
             return cached
-        start = next((k for k in range(len(clicks) - 1, 0, -1) if clicks[:k] in frame.states), 0)
+        done = next((k for k in range(len(clicks) - 1, 0, -1) if base + clicks[:k] in frame.states), 0)
         # nearest earlier click of each sign, as a geodesic distance map (None until there is one)
         nearest: dict[bool, np.ndarray | None] = {True: None, False: None}
-        for seed, positive in clicks[:start]:
+        for seed, positive in clicks[:done]:
             nearest[positive] = _closer(nearest[positive], self._distance(frame, seed))
-        state = frame.states[clicks[:start]] if start else None
-        for k in range(start, len(clicks)):
+        state = frame.states[base + clicks[:done]] if done else initial
+        for k in range(done, len(clicks)):
             seed, positive = clicks[k]
             distance = self._distance(frame, seed)
-            if k == 0:
+            if state is None:
                 state = self._refine(frame, self._first_region(frame, seed), clicks[:1]) & frame.fov
             else:
                 state = self._correct(frame, state, clicks[: k + 1], distance, nearest[not positive])
             nearest[positive] = _closer(nearest[positive], distance)
-            _cached(frame.states, clicks[: k + 1], lambda state=state: state, self._cache_clicks)
+            _cached(frame.states, base + clicks[: k + 1], lambda state=state: state, self._cache_clicks)
         return state
 
     def _correct(
@@ -458,15 +485,21 @@ def _closer(nearest: np.ndarray | None, distance: np.ndarray) -> np.ndarray:
     return distance if nearest is None else np.minimum(nearest, distance)
 
 
-def _enforce_clicks(mask: np.ndarray, points: Sequence[PromptPoint]) -> np.ndarray:
-    """``mask`` with every '+' pixel set, every '-' pixel cleared, and only the parts holding a '+'."""
+def _enforce_clicks(
+    mask: np.ndarray, points: Sequence[PromptPoint], *, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """``mask`` with every '+' pixel set, every '-' pixel cleared, and only the parts holding a '+' (or, with
+    ``keep``, a bool (H, W) mask, overlapping it)."""
     h, w = mask.shape
     pixels = [(int(np.clip(round(p.y), 0, h - 1)), int(np.clip(round(p.x), 0, w - 1)), p.positive) for p in points]
     for r, c, positive in pixels:
         mask[r, c] = positive
     _, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    keep = [labels[r, c] for r, c, positive in pixels if positive]
-    return np.isin(labels, keep) & mask
+    kept = {labels[r, c] for r, c, positive in pixels if positive}
+    if keep is not None:
+        kept |= set(np.unique(labels[keep & mask]).tolist())
+    kept.discard(0)
+    return np.isin(labels, list(kept)) & mask
 
 
 def _outline_confidence(inside: np.ndarray, frame: FrameFeatures) -> float:

@@ -320,6 +320,7 @@ class SamSegmenter:
         image_key: str | None = None,
         previous_logits: np.ndarray | None = None,
         prior: np.ndarray | None = None,
+        initial: np.ndarray | None = None,
     ) -> Segmentation:
         """Segment the object that ``points`` designate on ``image``.
 
@@ -332,6 +333,9 @@ class SamSegmenter:
         points minus the newest are used, as the web client sends all points on each click.
         ``prior``: bool (H, W); the bounding box of its True pixels (inclusive, XYXY) is added as
         a box prompt, an empty prior is ignored.
+        ``initial``: bool (H, W), a mask the clicks correct (a propagated or a model's mask): without
+        ``previous_logits`` it is fed to SAM as ``mask_input`` (its low-resolution logits, see
+        :func:`mask_logits`), as SAM refines its own previous answer.
 
         A single click without a prior is ambiguous: SAM returns three candidates and the one with
         the best predicted IoU is kept; otherwise SAM returns one mask. The result holds ``mask``
@@ -348,12 +352,15 @@ class SamSegmenter:
             previous_logits = np.asarray(previous_logits, dtype=np.float32)
             if previous_logits.shape != _LOGITS_SHAPE:
                 raise ValueError(f"previous_logits must have shape {_LOGITS_SHAPE}, got {previous_logits.shape}")
+        elif initial is not None and np.any(initial):
+            previous_logits = mask_logits(np.asarray(initial, dtype=bool), self._decoder.transform.target_length)
+            box_key = ("initial", hashlib.sha256(np.packbits(initial).tobytes()).hexdigest())
         elif image_key is not None and len(points) > 1:
             previous_logits = self._remembered_logits((image_key, points[:-1], box_key))
 
         coords = np.array([[p.x, p.y] for p in points], dtype=np.float64)
         labels = np.array([1 if p.positive else 0 for p in points], dtype=np.int64)
-        multimask = len(points) == 1 and box is None
+        multimask = len(points) == 1 and box is None and previous_logits is None
 
         embedding = self._embedding(image, image_key)
         with self._decoder_lock:
@@ -527,6 +534,22 @@ class SamSegmenter:
 def _check_image(image: np.ndarray) -> None:
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"SAM needs a uint8 RGB (H, W, 3) image, got {image.dtype} {image.shape}")
+
+
+def mask_logits(mask: np.ndarray, target_length: int = 1024, magnitude: float = 10.0) -> np.ndarray:
+    """SAM's ``mask_input`` for a bool (H, W) mask: float32 (1, 256, 256) logits (±``magnitude``) on the model's
+    input grid (the frame resized so its long side is ``target_length``, padded right and below, then a
+    quarter of that), as the mask decoder's own low-resolution output is laid out."""
+    height, width = mask.shape
+    scale = target_length / max(height, width)
+    resized = (int(height * scale + 0.5), int(width * scale + 0.5))  # ResizeLongestSide.get_preprocess_shape
+    low = (resized[0] * _LOGITS_SHAPE[1] // target_length, resized[1] * _LOGITS_SHAPE[2] // target_length)
+    small = torch.nn.functional.interpolate(
+        torch.from_numpy(mask.astype(np.float32))[None, None], size=low, mode="area"
+    )[0, 0].numpy()
+    logits = np.full(_LOGITS_SHAPE, -magnitude, np.float32)
+    logits[0, : low[0], : low[1]] = (2.0 * small - 1.0) * magnitude
+    return logits
 
 
 def _prior_box(prior: np.ndarray, size: tuple[int, int]) -> np.ndarray | None:
