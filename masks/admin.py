@@ -3,7 +3,10 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .models import Mask, PromptPoint, Track
+from sequences.models import frame_number
+
+from .models import EffortEvent, Mask, PromptPoint, Track
+from .selectors import effort_of_masks, format_seconds
 
 
 class PromptPointInline(admin.TabularInline):
@@ -27,7 +30,7 @@ class MaskAdmin(admin.ModelAdmin):
     readonly_fields = [
         "overlay", "frame", "file", "area", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
         "segmenter", "score", "source", "track", "keyframe", "confidence", "reviewed_by", "reviewed_at",
-        "created_by", "created_at",
+        "created_by", "created_at", "effort",
     ]
     fields = ["overlay", "tag", "color", *readonly_fields[1:]]
     inlines = [PromptPointInline]
@@ -49,6 +52,15 @@ class MaskAdmin(admin.ModelAdmin):
     @admin.display(description="colour")
     def swatch(self, mask: Mask) -> str:
         return render_to_string("includes/swatch.html", {"color": mask.color})
+
+    @admin.display(description="effort")
+    def effort(self, mask: Mask) -> str:
+        """The work people recorded on this mask (its EffortEvents)."""
+        line = effort_of_masks(mask_ids=[mask.id]).get(mask.id)
+        if line is None:
+            return "none recorded"
+        return (f"{line.clicks} clicks, {line.edits} brush edits, {line.corrections} corrections, "
+                f"{format_seconds(line.work_seconds)} of work")
 
     @admin.display(description="mask over its frame")
     def overlay(self, mask: Mask) -> str:
@@ -76,19 +88,29 @@ class MaskAdmin(admin.ModelAdmin):
 
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
-    list_display = ["id", "sequence", "tag", "swatch", "mask_count", "created_by", "created_at"]
+    list_display = ["id", "sequence", "tag", "swatch", "mask_count", "frames", "created_by", "created_at"]
     list_filter = ["tag", "sequence"]
     search_fields = ["sequence__name", "tag__name"]
-    readonly_fields = ["sequence", "created_by", "created_at"]
+    readonly_fields = ["sequence", "frames", "created_by", "created_at"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
+        from django.db.models import Count, Max, Min
 
-        return super().get_queryset(request).annotate(_masks=Count("masks"))
+        return super().get_queryset(request).annotate(
+            _masks=Count("masks"), _first=Min("masks__frame__index"), _last=Max("masks__frame__index"),
+        )
 
     @admin.display(description="masks", ordering="_masks")
     def mask_count(self, track: Track) -> int:
         return track._masks
+
+    @admin.display(description="frames", ordering="_first")
+    def frames(self, track: Track) -> str:
+        """The frames the track spans, 1-based as the annotation page numbers them."""
+        if track._first is None:
+            return "–"
+        first, last = frame_number(track._first), frame_number(track._last)
+        return f"frame {first}" if first == last else f"frames {first}–{last}"
 
     @admin.display(description="colour")
     def swatch(self, track: Track) -> str:
@@ -105,3 +127,20 @@ class TrackAdmin(admin.ModelAdmin):
 
         delete_masks(Mask.objects.filter(track__in=queryset))
         queryset.delete()
+
+
+@admin.register(EffortEvent)
+class EffortEventAdmin(admin.ModelAdmin):
+    """Read only: events are recorded as people work, never typed in."""
+
+    list_display = ["id", "kind", "tag", "frame", "mask", "clicks", "correction", "work_seconds", "created_by",
+                    "created_at"]
+    list_filter = ["kind", "correction", "tag", "sequence"]
+    search_fields = ["sequence__name", "tag__name", "created_by__username"]
+    list_select_related = ["tag", "frame__sequence", "created_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

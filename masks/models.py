@@ -23,6 +23,19 @@ class Track(models.Model):
         return f"track {self.id} ({self.tag}) in {self.sequence}"
 
 
+class MaskQuerySet(models.QuerySet):
+    """The one rule of which masks a person stands behind, asked by statistics, exports and the status check."""
+
+    def trusted(self) -> "MaskQuerySet":
+        """Masks a person made or accepted: manual masks and reviewed proposals (an unreviewed proposal, propagated
+        or a model's, is never trusted)."""
+        return self.filter(models.Q(source=Mask.Source.MANUAL) | models.Q(reviewed_at__isnull=False))
+
+    def awaiting_review(self) -> "MaskQuerySet":
+        """Proposals (propagated or a model's) nobody accepted yet."""
+        return self.filter(source__in=Mask.PROPOSALS, reviewed_at__isnull=True)
+
+
 class Mask(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", "Made by hand"
@@ -61,6 +74,8 @@ class Mask(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = MaskQuerySet.as_manager()
+
     class Meta:
         ordering = ["frame", "created_at", "id"]
         indexes = [models.Index(fields=["tag", "frame"])]
@@ -83,6 +98,46 @@ class Mask(models.Model):
     def bbox(self) -> list[int]:
         """[x, y, width, height] in frame pixels."""
         return [self.bbox_x, self.bbox_y, self.bbox_width, self.bbox_height]
+
+
+class EffortEvent(models.Model):
+    """One piece of a person's work on masks, recorded as it is done: a mask made from clicks, a brush edit, a
+    proposal accepted or rejected. What the sequence page sums into the effort a sequence and each tag cost.
+
+    Events rather than counters on Mask: a rejection deletes its mask, and a mask deleted after an hour's work
+    cost that hour all the same; an event keeps its frame, tag and author whatever becomes of the mask.
+    """
+
+    class Kind(models.TextChoices):
+        CLICKS = "clicks", "Mask from clicks"
+        EDIT = "edit", "Brush edit"
+        ACCEPT = "accept", "Proposal accepted"
+        REJECT = "reject", "Proposal rejected"
+
+    sequence = models.ForeignKey("sequences.Sequence", on_delete=models.CASCADE, related_name="effort_events")
+    frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="effort_events")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="effort_events")
+    mask = models.ForeignKey(
+        Mask, null=True, blank=True, on_delete=models.SET_NULL, related_name="effort_events",
+        help_text="The mask worked on, while it exists (a rejected proposal is deleted).",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    clicks = models.PositiveIntegerField(default=0, help_text="Prompt points the mask was made from.")
+    correction = models.BooleanField(
+        default=False, help_text="The work changed a machine's proposal (an edit or a rejection of one).",
+    )
+    work_seconds = models.FloatField(
+        null=True, blank=True, help_text="Working time the page measured for this piece of work, if it sent one.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sequence", "created_at", "id"]
+        indexes = [models.Index(fields=["sequence", "tag"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.tag} on {self.frame}"
 
 
 class PromptPoint(models.Model):
