@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from sequences.models import Sequence
+from sequences.models import Sequence, frame_number
 from tags.models import Tag
 
 
@@ -34,7 +34,13 @@ class FrameFinding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tag} on frames {self.first_index}–{self.last_index} of {self.sequence}"
+        return f"{self.tag} on {self.frames_label} of {self.sequence}"
+
+    @property
+    def frames_label(self) -> str:
+        """The frames as people read them (1-based): "frame 4" or "frames 4–9"."""
+        first, last = frame_number(self.first_index), frame_number(self.last_index)
+        return f"frame {first}" if first == last else f"frames {first}–{last}"
 
     @property
     def frame_count(self) -> int:
@@ -47,6 +53,9 @@ class FrameFinding(models.Model):
         if self.sequence_id and self.last_index is not None:
             count = self.sequence.frames.count()
             if self.last_index >= count:
-                errors["last_index"] = f"The sequence has {count} frames (indices 0 to {count - 1})."
+                errors["last_index"] = (
+                    f"The sequence has {count} frames: the last frame is frame {frame_number(count - 1)} "
+                    f"(index {count - 1})."
+                )
         if errors:
             raise ValidationError(errors)

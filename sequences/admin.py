@@ -8,7 +8,7 @@ from .services import delete_sequence
 
 class FrameInline(admin.TabularInline):
     model = Frame
-    fields = ["index", "preview", "width", "height", "original_name"]
+    fields = ["number", "preview", "width", "height", "original_name"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -18,6 +18,10 @@ class FrameInline(admin.TabularInline):
     @admin.display(description="thumbnail")
     def preview(self, frame: Frame) -> str:
         return format_html('<img src="{}" height="48" alt="">', frame.thumbnail.url)
+
+    @admin.display(description="frame", ordering="index")
+    def number(self, frame: Frame) -> int:
+        return frame.number
 
 
 @admin.register(Sequence)
@@ -57,10 +61,20 @@ class SequenceAdmin(admin.ModelAdmin):
 
 @admin.register(Frame)
 class FrameAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "sequence", "index", "width", "height", "original_name"]
+    # People read frames 1-based (Frame.number), as the annotation page shows them; ``index`` is the API's.
+    list_display = ["__str__", "sequence", "number", "width", "height", "original_name"]
     list_filter = ["sequence__procedure", "sequence"]
     search_fields = ["sequence__name", "original_name"]
-    readonly_fields = ["sequence", "index", "image", "thumbnail", "width", "height", "original_name", "picture"]
+    fields = ["sequence", "number", "api_index", "image", "thumbnail", "width", "height", "original_name", "picture"]
+    readonly_fields = fields
+
+    @admin.display(description="frame", ordering="index")
+    def number(self, frame: Frame) -> int:
+        return frame.number
+
+    @admin.display(description="frame_index in the API (0-based)")
+    def api_index(self, frame: Frame) -> int:
+        return frame.index
 
     @admin.display(description="image")
     def picture(self, frame: Frame) -> str:

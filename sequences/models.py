@@ -55,8 +55,17 @@ class Sequence(models.Model):
         return self.name
 
 
+def frame_number(index: int) -> int:
+    """The number people read for the frame at 0-based ``index``: 1-based, as the annotation page shows it.
+
+    ``index`` stays 0-based in the API, the database and file names; pages, the admin, export summaries and
+    messages meant for people say "frame <number>".
+    """
+    return index + 1
+
+
 class Frame(models.Model):
-    """One image of a sequence; ``index`` is its 0-based position in video order."""
+    """One image of a sequence; ``index`` is its 0-based position in video order (see :func:`frame_number`)."""
 
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="frames")
     index = models.PositiveIntegerField()
@@ -76,4 +85,9 @@ class Frame(models.Model):
         constraints = [models.UniqueConstraint(fields=["sequence", "index"], name="unique_frame_index")]
 
     def __str__(self) -> str:
-        return f"{self.sequence} · frame {self.index}"
+        return f"{self.sequence} · frame {self.number}"
+
+    @property
+    def number(self) -> int:
+        """1-based, as people read it."""
+        return frame_number(self.index)
