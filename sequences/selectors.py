@@ -121,7 +121,8 @@ class TagStatistics:
     accepted: int = 0
     awaiting_review: int = 0
     low_confidence: int = 0
-    frames: int = 0  # frames with at least one mask of the tag
+    frames: int = 0  # frames with a mask of the tag a person made or accepted
+    frames_awaiting_review: int = 0  # frames with a proposal of the tag nobody accepted yet
     finding_frames: int = 0  # frames covered by a frame finding of the tag
     findings: int = 0
 
@@ -130,8 +131,11 @@ class TagStatistics:
 class SequenceStatistics:
     frame_count: int = 0
     mask_count: int = 0
-    annotated_frames: int = 0  # frames with a mask or a frame finding
+    # The one rule of progress: a frame is annotated when a person made or accepted a mask on it
+    # (Mask.objects.trusted()) or recorded a frame finding on it; proposals awaiting review do not count.
+    annotated_frames: int = 0
     awaiting_review: int = 0  # frames with a proposal (propagated or a model's) nobody accepted yet
+    proposals_awaiting_review: int = 0  # those proposals (masks)
     tags: list[TagStatistics] = field(default_factory=list)
 
     @property
@@ -140,7 +144,10 @@ class SequenceStatistics:
 
 
 def sequence_statistics(*, sequence_ids: list[int]) -> dict[int, SequenceStatistics]:
-    """Counts of the sequence list and the sequence page, for many sequences in a fixed number of queries."""
+    """Counts of the sequence list and the sequence page, for many sequences in a fixed number of queries.
+
+    Progress (``annotated_frames``) counts only a person's work; proposals awaiting review are counted apart.
+    """
     from findings.models import FrameFinding
     from masks.models import Mask
     from tags.models import Tag
@@ -183,21 +190,24 @@ def sequence_statistics(*, sequence_ids: list[int]) -> dict[int, SequenceStatist
             line.low_confidence += row["low"]
         else:
             line.manual += row["masks"]
+    masks = Mask.objects.filter(frame__sequence_id__in=sequence_ids)
     for sid, tag_id, frames in (
-        Mask.objects.filter(frame__sequence_id__in=sequence_ids)
-        .values_list("frame__sequence_id", "tag_id").annotate(n=Count("frame_id", distinct=True))
+        masks.trusted().values_list("frame__sequence_id", "tag_id").annotate(n=Count("frame_id", distinct=True))
     ):
         tag_stats(sid, tag_id).frames = frames
-    for sid, frames in (
-        Mask.objects.filter(frame__sequence_id__in=sequence_ids, source__in=PROPOSALS, reviewed_at__isnull=True)
-        .values_list("frame__sequence_id").annotate(n=Count("frame_id", distinct=True))
+    for sid, tag_id, frames in (
+        masks.awaiting_review().values_list("frame__sequence_id", "tag_id")
+        .annotate(n=Count("frame_id", distinct=True))
+    ):
+        tag_stats(sid, tag_id).frames_awaiting_review = frames
+    for sid, frames, proposals in (
+        masks.awaiting_review().values_list("frame__sequence_id")
+        .annotate(n=Count("frame_id", distinct=True), m=Count("id"))
     ):
         stats[sid].awaiting_review = frames
+        stats[sid].proposals_awaiting_review = proposals
     covered: dict[int, set[int]] = {sid: set() for sid in sequence_ids}
-    for sid, index in (
-        Mask.objects.filter(frame__sequence_id__in=sequence_ids).values_list("frame__sequence_id", "frame__index")
-        .distinct()
-    ):
+    for sid, index in masks.trusted().values_list("frame__sequence_id", "frame__index").distinct():
         covered[sid].add(index)
     for sid, tag_id, first, last in FrameFinding.objects.filter(sequence_id__in=sequence_ids).values_list(
         "sequence_id", "tag_id", "first_index", "last_index"
@@ -212,3 +222,13 @@ def sequence_statistics(*, sequence_ids: list[int]) -> dict[int, SequenceStatist
     for (sid, _), line in sorted(tags.items(), key=lambda item: order[item[0][1]]):
         stats[sid].tags.append(line)
     return stats
+
+
+def proposals_awaiting_review(*, sequence_id: int) -> tuple[int, int]:
+    """(proposals, frames): the propagated or model masks of a sequence nobody accepted yet, and their frames."""
+    from masks.models import Mask
+
+    return tuple(
+        Mask.objects.filter(frame__sequence_id=sequence_id).awaiting_review()
+        .aggregate(masks=Count("id"), frames=Count("frame_id", distinct=True)).values()
+    )

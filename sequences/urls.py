@@ -9,5 +9,6 @@ urlpatterns = [
     path("sequences/import/", views.import_view, name="import"),
     path("sequences/<int:sequence_id>/", views.sequence_detail, name="detail"),
     path("sequences/<int:sequence_id>/status/", views.sequence_status, name="status"),
+    path("sequences/<int:sequence_id>/delete/", views.sequence_delete, name="delete"),
     path("sequences/<int:sequence_id>/annotate/", views.annotate, name="annotate"),
 ]

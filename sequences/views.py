@@ -22,13 +22,14 @@ from annotator.errors import InvalidInput
 from annotator.uploads import show_upload_refusal
 from masks.models import Mask
 from masks.segmenters import active_segmenter
+from masks.selectors import sequence_effort
 from tags.api import tag_json
 from tags.models import Procedure, Tag
 
 from .forms import ImportSequenceForm
 from .models import Frame, Sequence
 from .selectors import LOW_CONFIDENCE, sequence_statistics
-from .services import ImportFailed, import_sequence, set_status
+from .services import ImportFailed, delete_sequence, import_sequence, set_status
 
 LIST_PAGE_SIZE = 50
 
@@ -63,27 +64,55 @@ def sequence_list(request: HttpRequest) -> HttpResponse:
 def sequence_detail(request: HttpRequest, sequence_id: int) -> HttpResponse:
     """A sequence's page: its status, per-tag statistics, and the way to annotate it."""
     sequence = get_object_or_404(Sequence.objects.select_related("created_by"), pk=sequence_id)
+    return _detail_page(request, sequence)
+
+
+def _detail_page(request: HttpRequest, sequence: Sequence, *, status_error: str = "", code: int = 200) -> HttpResponse:
     stats = sequence_statistics(sequence_ids=[sequence.id])[sequence.id]
+    effort = sequence_effort(sequence_id=sequence.id)
+    tags = {t.id: t for t in Tag.objects.filter(id__in=effort.tags)}
+    effort_rows = [(tags[tag_id], line) for tag_id, line in effort.tags.items()]
+    effort_rows.sort(key=lambda row: (row[0].order, row[0].kind, row[0].name))
     first = sequence.frames.filter(index=0).first()
-    context = {"sequence": sequence, "stats": stats, "first": first, "statuses": Sequence.Status.choices}
-    return render(request, "sequences/sequence_detail.html", context)
+    context = {
+        "sequence": sequence, "stats": stats, "first": first, "statuses": Sequence.Status.choices,
+        "status_error": status_error, "effort": effort.total, "effort_rows": effort_rows,
+    }
+    return render(request, "sequences/sequence_detail.html", context, status=code)
 
 
 @login_required
 @require_POST
 def sequence_status(request: HttpRequest, sequence_id: int) -> HttpResponse:
-    """Set a sequence's status from the list or the sequence page, then go back there."""
+    """Set a sequence's status from the list or the sequence page, then go back there. A refusal is the sequence
+    page's form error (the list, which has no room for one, shows it as a message)."""
     sequence = get_object_or_404(Sequence, pk=sequence_id)
+    back = request.POST.get("next", "")
+    back = back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else ""
     try:
         set_status(sequence=sequence, status=request.POST.get("status", ""), user=request.user)
     except InvalidInput as exc:
+        if not back:
+            sequence.refresh_from_db()
+            return _detail_page(request, sequence, status_error=str(exc), code=400)
         messages.error(request, str(exc))
     else:
         messages.success(request, f"“{sequence.name}” is now {sequence.get_status_display().lower()}.")
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("sequences:detail", sequence_id=sequence.id)
+    return redirect(back) if back else redirect("sequences:detail", sequence_id=sequence.id)
+
+
+@login_required
+def sequence_delete(request: HttpRequest, sequence_id: int) -> HttpResponse:
+    """Delete a sequence (a manager's write): a confirmation page that says what goes, then the POST that deletes
+    the rows, and the files once that has committed (the same service as the admin's delete)."""
+    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    roles.require(request.user, "sequences.delete_sequence", f"Deleting “{sequence.name}”")
+    if request.method == "POST":
+        delete_sequence(sequence=sequence, user=request.user)
+        messages.success(request, f"“{sequence.name}” was deleted with its frames, masks and findings.")
+        return redirect("sequences:list")
+    stats = sequence_statistics(sequence_ids=[sequence.id])[sequence.id]
+    return render(request, "sequences/sequence_delete.html", {"sequence": sequence, "stats": stats})
 
 
 @login_required
