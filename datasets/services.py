@@ -303,9 +303,11 @@ def create_export(
     if split is None:
         validate_fractions(*fractions)
     masks = Mask.objects.filter(frame__sequence__in=sequences, tag__in=tags)
-    if not (masks if include_propagated else trusted(masks)).exists():
+    findings = FrameFinding.objects.filter(sequence__in=sequences, tag__in=tags)
+    if not (masks if include_propagated else trusted(masks)).exists() and not findings.exists():
         kind = "" if include_propagated else " made by hand or reviewed"
-        raise InvalidInput(f"No mask{kind} of the chosen tags on the chosen sequences: nothing to export.")
+        raise InvalidInput(f"No mask{kind} and no frame finding of the chosen tags on the chosen sequences: "
+                           "nothing to export.")
     if split is None:
         split = split_by_sequence([s.id for s in sequences], fractions=fractions, seed=seed)
     else:
@@ -388,7 +390,9 @@ def export_masks(export: DatasetExport):
 def write_export(export: DatasetExport, path: Path) -> dict:
     """Write the export's zip at ``path``; returns the counts per split.
 
-    Frames taken: those with at least one exported mask (on them, a tag without a mask is absent).
+    Frames taken: those with at least one exported mask (on them, a tag without a mask is absent), and those
+    holding a frame finding of one of the export's tags (a frame with no exported mask is marked ``"masked":
+    false`` in the COCO file: nobody drew on it, so its masks are unknown, not absent).
     Layout inside the zip::
 
         manifest.json                       what, how, which sequence went where, counts
@@ -406,6 +410,10 @@ def write_export(export: DatasetExport, path: Path) -> dict:
     for mask in masks:
         by_frame.setdefault(mask.frame_id, []).append(mask)
     frames = {m.frame_id: m.frame for m in masks}
+    for frame in findings_frames(export):
+        if frame.id not in frames:
+            frames[frame.id] = frame
+            by_frame[frame.id] = []
     side_of = {sid: side for side, ids in export.split.items() for sid in ids}
     sequences = {s.id: s for s in export.sequences.all()}
     DatasetExport.objects.filter(pk=export.pk).update(total=len(frames), done=0)
@@ -413,7 +421,10 @@ def write_export(export: DatasetExport, path: Path) -> dict:
     counts = {side: {"sequences": len(export.split.get(side, [])), "frames": 0, "masks": 0} for side in SPLITS}
     per_sequence: dict[int, dict] = {sid: {"frames": 0, "masks": 0} for sid in sequences}
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for done, (frame_id, frame_masks) in enumerate(by_frame.items(), start=1):
+        # In video order within each sequence (frames found by findings alone included): a reader, such as the
+        # trainer holding out a contiguous block of frames for validation, can rely on it.
+        in_order = sorted(by_frame.items(), key=lambda item: (frames[item[0]].sequence_id, frames[item[0]].index))
+        for done, (frame_id, frame_masks) in enumerate(in_order, start=1):
             frame = frames[frame_id]
             side = side_of[frame.sequence_id]
             stem = f"{frame.sequence_id:05d}-{frame.index:06d}"
@@ -430,7 +441,7 @@ def write_export(export: DatasetExport, path: Path) -> dict:
                 "id": frame.id, "file_name": image_name, "label_file": label_name, "width": frame.width,
                 "height": frame.height, "sequence_id": frame.sequence_id,
                 "sequence_name": sequences[frame.sequence_id].name, "frame_index": frame.index,
-                "original_name": frame.original_name,
+                "original_name": frame.original_name, "masked": bool(frame_masks),
             })
             for mask, array in decoded:
                 coco[side]["annotations"].append(formats.coco_annotation(
@@ -456,6 +467,17 @@ def write_export(export: DatasetExport, path: Path) -> dict:
             _manifest(export, classes, sequences, side_of, per_sequence, counts, info, frames.values()), indent=1
         ))
     return counts
+
+
+def findings_frames(export: DatasetExport) -> list[Frame]:
+    """The frames of the export's sequences on which a frame finding of one of its tags holds."""
+    frames: dict[int, Frame] = {}
+    ranges = FrameFinding.objects.filter(sequence__in=export.sequences.all(), tag__in=export.tags.all())
+    for finding in ranges.only("sequence_id", "first_index", "last_index"):
+        for frame in Frame.objects.filter(sequence_id=finding.sequence_id,
+                                          index__range=(finding.first_index, finding.last_index)):
+            frames[frame.id] = frame
+    return sorted(frames.values(), key=lambda f: (f.sequence_id, f.index))
 
 
 def _report_progress(export: DatasetExport, done: int) -> None:
@@ -492,7 +514,8 @@ def _manifest(export, classes, sequences, side_of, per_sequence, counts, info, f
                    "created_by": export.created_by.username if export.created_by else None},
         "masks": "manual and propagated" if export.include_propagated else "manual and reviewed propagated",
         "include_propagated": export.include_propagated,
-        "frames": "frames with at least one exported mask; on them, a tag without a mask is absent",
+        "frames": "frames with at least one exported mask (on them, a tag without a mask is absent) and frames "
+                  "holding a frame finding of an exported tag (those without a mask: \"masked\": false, masks unknown)",
         "label_maps": "uint8 PNG, 0 background, else the class index; where tags overlap the higher index wins",
         "coco": "annotations/instances_<split>.json; segmentation is COCO RLE (iscrowd 0, one object each)",
         "split": {
@@ -508,6 +531,8 @@ def _manifest(export, classes, sequences, side_of, per_sequence, counts, info, f
             for s in sorted(sequences.values(), key=lambda s: s.id)
         ],
         "counts": counts,
+        # What the split lacks (one sequence, no validation or test sequence): said where the export is read.
+        "warnings": export.split_warnings,
         # Frame-level findings (findings.FrameFinding, ranges of frame indices) on the exported frames, one
         # entry per frame and tag; a frame-level classifier (the trainer's optional head) learns from these.
         "frame_findings": findings,

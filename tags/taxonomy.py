@@ -43,6 +43,8 @@ DEFAULT_TAGS: list[tuple[str, str, str, str, str]] = [
     ("Ileocaecal valve", "landmark", "colonoscopy", "#5E5CE6", "Ileocaecal valve: proof of caecal intubation."),
     ("Appendiceal orifice", "landmark", "colonoscopy", "#BF5AF2", "Appendiceal orifice: proof of caecal intubation."),
     ("Terminal ileum", "landmark", "colonoscopy", "#DA8FFF", "Terminal ileum."),
+    ("Caecum", "landmark", "colonoscopy", "#AF52DE",
+     "Caecum (caecal pole, appendiceal orifice, ileocaecal valve in view): the caecum is reached."),
     # Bronchoscopy landmarks
     ("Vocal cords", "landmark", "bronchoscopy", "#34C759", "Glottis and vocal cords."),
     ("Trachea", "landmark", "bronchoscopy", "#30D158", "Tracheal rings."),
@@ -64,11 +66,38 @@ DEFAULT_TAGS: list[tuple[str, str, str, str, str]] = [
     ("Blur", "quality", "", "#8E8E93", "Motion or focus blur: frame not diagnostic."),
     ("Bubbles", "quality", "", "#AEAEB2", "Bubbles or foam hiding the mucosa."),
     ("Poor preparation", "quality", "colonoscopy", "#A2845E", "Stool or fluid hiding the mucosa (BBPS 0–1 segment)."),
+    ("BBPS 0–1", "quality", "colonoscopy", "#8B5A2B",
+     "Boston bowel preparation scale 0–1 in the segment seen: inadequate (stool or opaque fluid hides mucosa)."),
+    ("BBPS 2–3", "quality", "colonoscopy", "#C9A66B",
+     "Boston bowel preparation scale 2–3 in the segment seen: adequate (mucosa seen well)."),
+    ("Impacted stool", "quality", "colonoscopy", "#6B4226", "Solid stool that cannot be washed away."),
     ("Specular reflection", "quality", "", "#F2F2F7", "Light reflection saturating the image."),
     ("Contact / red-out", "quality", "", "#C7C7CC", "Lens against the wall: nothing visible."),
     ("Out of body", "quality", "", "#636366", "Scope outside the patient."),
     ("Instrument", "quality", "", "#FFD60A", "Forceps, snare or other instrument in view."),
 ]
+
+#: Tags of which a frame shows at most one: a classifier's answers among them are one choice (the most
+#: probable one above its threshold), and its errors among them are counted as a confusion matrix.
+EXCLUSIVE_GROUPS: dict[str, tuple[str, ...]] = {
+    "Bowel preparation (BBPS)": ("BBPS 0–1", "BBPS 2–3"),
+}
+
+#: Other names of tags, as public endoscopy datasets name their class folders (HyperKvasir's labelled images,
+#: Kvasir): a folder-per-class import finds a folder's tag by its name, then by these.
+ALIASES: dict[str, str] = {
+    "cecum": "Caecum", "normal-cecum": "Caecum", "caecum": "Caecum",
+    "bbps-0-1": "BBPS 0–1", "bbps-2-3": "BBPS 2–3",
+    "polyps": "Polyp",
+    "pylorus": "Pylorus", "normal-pylorus": "Pylorus", "z-line": "Z-line", "normal-z-line": "Z-line",
+    "retroflex-stomach": "Cardia (retroflexion)", "ileum": "Terminal ileum", "terminal-ileum": "Terminal ileum",
+    "retroflex-rectum": "Rectum", "barretts": "Barrett's oesophagus",
+}
+
+
+def exclusive_group(name: str) -> str | None:
+    """The exclusive group ``name`` belongs to, or None."""
+    return next((group for group, members in EXCLUSIVE_GROUPS.items() if name in members), None)
 
 
 def install_default_tags(tag_model=None) -> int:

@@ -50,8 +50,10 @@ def _read_json(archive: zipfile.ZipFile, name: str) -> dict:
 def load_export(path: str | Path) -> ExportData:
     """Samples of every split of the export zip at ``path``: images uint8 (H, W, 3) RGB, masks bool (C, H, W).
 
-    Classes are the COCO categories in id order (= the label maps' class indices 1 …). A sample's
-    ``group`` is its sequence id (as a string), so scores can be averaged per sequence.
+    Classes are the COCO categories in id order (= the label maps' class indices 1 …), none when the export holds
+    no mask at all (frame-level findings only). A sample's ``group`` is its sequence id (as a string), so scores
+    can be averaged per sequence; its ``key`` its frame id; ``masked`` False for a frame exported for its
+    findings alone (its masks are unknown, not absent).
     """
     path = Path(path)
     if not path.is_file():
@@ -64,6 +66,9 @@ def load_export(path: str | Path) -> ExportData:
         categories = sorted(documents["train"].get("categories", []), key=lambda c: c["id"])
         if not categories:
             raise ExportFormatError("The export has no category (tag).")
+        if not any(document.get("annotations") for document in documents.values()):
+            # Frame-level findings alone (a folder-per-class import): nothing to segment, a classifier to train.
+            categories = []
         channel = {c["id"]: i for i, c in enumerate(categories)}
         finding_names = list(manifest.get("finding_names", []))
         findings_by_frame: dict[int, set[str]] = {}
@@ -94,7 +99,8 @@ def load_export(path: str | Path) -> ExportData:
                 findings = np.array([name in present for name in finding_names], np.float32)
                 samples.append(Sample(
                     image=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), masks=masks,
-                    group=str(image.get("sequence_id", "")), findings=findings,
+                    group=str(image.get("sequence_id", "")), findings=findings, key=str(image["id"]),
+                    masked=bool(image.get("masked", True)),
                 ))
             splits[side] = samples
     return ExportData(class_names=[c["name"] for c in categories], finding_names=finding_names, splits=splits,

@@ -34,13 +34,14 @@ STD = (0.229, 0.224, 0.225)
 
 PRETRAINED = "unet-efficientnet-lite0"
 SMALL = "unet-lite"
-ARCHITECTURES = (PRETRAINED, SMALL)
+CLASSIFIER = "classifier-efficientnet-lite0"
+ARCHITECTURES = (PRETRAINED, SMALL)  # segmentation networks, offered to choose from
 ARCHITECTURE_LABELS = {
     PRETRAINED: "U-Net on ImageNet-pretrained EfficientNet-Lite0 (default)",
     SMALL: "small U-Net, no pretrained weights",
 }
 #: Channel widths each architecture is built with unless told otherwise (see the module docstring).
-DEFAULT_WIDTHS = {PRETRAINED: (16, 24, 32, 64, 96), SMALL: (8, 16, 24, 32, 48)}
+DEFAULT_WIDTHS = {PRETRAINED: (16, 24, 32, 64, 96), SMALL: (8, 16, 24, 32, 48), CLASSIFIER: ()}
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class NetworkConfig:
     architecture: str = PRETRAINED
 
     def __post_init__(self) -> None:
-        if self.architecture not in ARCHITECTURES:
+        if self.architecture not in (*ARCHITECTURES, CLASSIFIER):
             raise ValueError(f"Unknown architecture {self.architecture!r}; choose one of {', '.join(ARCHITECTURES)}.")
         if self.widths is None:
             object.__setattr__(self, "widths", DEFAULT_WIDTHS[self.architecture])
@@ -190,11 +191,58 @@ class PretrainedUNet(nn.Module):
         return out
 
 
+class FindingsClassifier(nn.Module):
+    """Frame-level findings alone (an export without masks): the whole ImageNet-pretrained EfficientNet-Lite0
+    trunk, its 1280-channel head convolution included, pooled, then dropout and one logit per finding.
+
+    ``frozen_features`` and ``top`` split the trunk after ``frozen_blocks`` of its seven block stages, so that
+    training can compute the frozen part once per image (and augmented view) and fine-tune only the top
+    (:mod:`training.classifier`). ``forward`` runs both; its output has ``"findings"`` only.
+    """
+
+    def __init__(self, config: NetworkConfig, *, pretrained: bool = True):
+        super().__init__()
+        self.config = config
+        self.trunk = efficientnet.classifier(pretrained=pretrained)
+        self.trunk.reset_classifier(0)  # the 1000 ImageNet classes go; the pooled 1280 features stay
+        self.dropout = nn.Dropout(0.2)
+        self.findings = nn.Linear(self.trunk.num_features, config.findings)
+        mean, std = torch.tensor(MEAN), torch.tensor(STD)
+        backbone_mean, backbone_std = torch.tensor(efficientnet.MEAN), torch.tensor(efficientnet.STD)
+        self.register_buffer("input_scale", (std / backbone_std).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("input_shift", ((mean - backbone_mean) / backbone_std).view(1, 3, 1, 1),
+                             persistent=False)
+
+    def frozen_features(self, x: torch.Tensor, frozen_blocks: int) -> torch.Tensor:
+        """The trunk's features after its stem and first ``frozen_blocks`` block stages (this module's input)."""
+        x = self.trunk.bn1(self.trunk.conv_stem(x * self.input_scale + self.input_shift))
+        for stage in self.trunk.blocks[:frozen_blocks]:
+            x = stage(x)
+        return x
+
+    def top_modules(self, frozen_blocks: int) -> list[nn.Module]:
+        """The modules after the first ``frozen_blocks`` stages: those fine-tuned."""
+        return [*self.trunk.blocks[frozen_blocks:], self.trunk.conv_head, self.trunk.bn2, self.findings]
+
+    def top(self, features: torch.Tensor, frozen_blocks: int) -> torch.Tensor:
+        """Findings logits (N, K) from :meth:`frozen_features`."""
+        x = features
+        for stage in self.trunk.blocks[frozen_blocks:]:
+            x = stage(x)
+        x = self.trunk.bn2(self.trunk.conv_head(x))
+        return self.findings(self.dropout(F.adaptive_avg_pool2d(x, 1).flatten(1)))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"findings": self.top(self.frozen_features(x, 0), 0)}
+
+
 def build_network(config: NetworkConfig, *, pretrained: bool = True) -> nn.Module:
     """The network ``config`` describes. ``pretrained``: start the pretrained architecture from its ImageNet
     weights (False when a checkpoint's weights are loaded over it anyway)."""
     if config.architecture == PRETRAINED:
         return PretrainedUNet(config, pretrained=pretrained)
+    if config.architecture == CLASSIFIER:
+        return FindingsClassifier(config, pretrained=pretrained)
     return SegmentationNetwork(config)
 
 
@@ -215,12 +263,17 @@ class Checkpoint:
     finding_names: list[str] = field(default_factory=list)
     input_size: tuple[int, int] = (192, 256)  # (H, W) the network sees
     metrics: dict = field(default_factory=dict)
+    # Per finding, the probability at or above which a frame is said to show it (chosen on the validation
+    # split; 0.5 where it had no example), and the exclusive groups among the findings (tags.taxonomy).
+    finding_thresholds: list[float] = field(default_factory=list)
+    finding_groups: dict[str, list[str]] = field(default_factory=dict)
 
     def save(self, path) -> None:
         torch.save({
             "format": "annotator-segmentation/1", "network": self.network.to_dict(), "state_dict": self.state_dict,
             "class_names": self.class_names, "finding_names": self.finding_names,
             "input_size": list(self.input_size), "metrics": self.metrics,
+            "finding_thresholds": list(self.finding_thresholds), "finding_groups": dict(self.finding_groups),
         }, path)
 
     @classmethod
@@ -232,4 +285,6 @@ class Checkpoint:
             network=NetworkConfig.from_dict(data["network"]), state_dict=data["state_dict"],
             class_names=list(data["class_names"]), finding_names=list(data.get("finding_names", [])),
             input_size=tuple(data.get("input_size", (192, 256))), metrics=dict(data.get("metrics", {})),
+            finding_thresholds=[float(t) for t in data.get("finding_thresholds", [])],
+            finding_groups={str(k): list(v) for k, v in data.get("finding_groups", {}).items()},
         )

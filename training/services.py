@@ -28,9 +28,12 @@ from annotator.errors import InvalidInput
 from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, record_failure
 from datasets.models import DatasetExport
 from datasets.services import export_path
+from datasets.splits import frame_block_split
 from sequences.sources import VIDEO_EXTENSIONS
+from tags.taxonomy import EXCLUSIVE_GROUPS
 
-from .data import ExportFormatError, load_export
+from .classifier import FeatureCache, train_classifier
+from .data import ExportData, ExportFormatError, load_export
 from .inference import Segmenter
 from .live import (
     FrameSource,
@@ -47,7 +50,7 @@ from .live import (
 )
 from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
 from .network import ARCHITECTURES, SMALL
-from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, evaluate, findings_scores, train
+from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, TrainResult, evaluate, findings_scores, train
 
 if TYPE_CHECKING:
     from sequences.models import Sequence
@@ -158,8 +161,34 @@ def run_training(run_id: int, *, report: Callable[[EpochMetrics], None] | None =
     return state
 
 
+def hold_out_frames(data: ExportData) -> tuple[ExportData, dict]:
+    """``data`` with validation frames, and where they came from (``TrainingRun.validation``).
+
+    An export without a validation sequence (one sequence, or a validation fraction of 0) would train blind, its
+    validation Dice "—". Then the last contiguous block of each training sequence's frames is held out for
+    validation, with a gap before it (``datasets.splits.frame_block_split``), and the run says so: such a Dice is
+    measured on procedures the network trained on, so it is optimistic.
+    """
+    if data.splits.get("val"):
+        return data, {"by": "sequence"}
+    by_group: dict[str, list] = {}
+    for sample in data.splits["train"]:
+        by_group.setdefault(sample.group, []).append(sample)  # the export lists each sequence's frames in order
+    train, validation = [], []
+    for samples in by_group.values():
+        kept, held = frame_block_split(len(samples))
+        train += [samples[i] for i in kept]
+        validation += [samples[i] for i in held]
+    if not validation:
+        return data, {"by": "none"}
+    info = {"by": "frames", "frames": len(validation), "sequences": len(by_group),
+            "label": "frames held out of the training sequences"}
+    return replace(data, splits={**data.splits, "train": train, "val": validation}), info
+
+
 def _train(run: TrainingRun, report: Callable[[EpochMetrics], None] | None = None) -> TrainedModel | None:
-    data = load_export(_zip_of(run))
+    data, validation = hold_out_frames(load_export(_zip_of(run)))
+    TrainingRun.objects.filter(pk=run.pk).update(validation=validation)
     config = _config_of(run)
     history: list[dict] = []
 
@@ -177,36 +206,62 @@ def _train(run: TrainingRun, report: Callable[[EpochMetrics], None] | None = Non
         TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
 
     on_heartbeat()  # reading the export took a while
-    result = train(
-        train_samples=data.splits["train"], val_samples=data.splits["val"], class_names=data.class_names,
-        finding_names=data.finding_names, config=config, on_epoch=on_epoch, on_heartbeat=on_heartbeat,
-    )
+    result = train_on_export(data, config, on_epoch=on_epoch, on_heartbeat=on_heartbeat)
     # A time budget may end training before its epochs: the run is then complete at the epochs it did.
     TrainingRun.objects.filter(pk=run.pk).update(notes=result.notes, total=len(result.history))
     if result.stopped_by == "cancelled":
         return None
     metrics = score_checkpoint(result, data, config)
     metrics.update({"stopped_by": result.stopped_by, "train_seconds": round(result.seconds, 1),
-                    "epochs": len(result.history), "counts": data.counts()})
+                    "epochs": len(result.history), "counts": data.counts(), "validation": validation})
     return store_model(run=run, result=result, metrics=metrics, config=config)
 
 
+def train_on_export(data: ExportData, config: TrainConfig, *, cache: FeatureCache | None = None,
+                    on_epoch: Callable[[EpochMetrics], bool] | None = None,
+                    on_heartbeat: Callable[[], None] | None = None) -> TrainResult:
+    """Train what the export asks for: a segmentation network (with the findings head if ``config`` says so),
+    or, for an export of frame-level findings without any mask, the findings classifier. Exclusive groups of
+    findings come from the taxonomy (``tags.taxonomy.EXCLUSIVE_GROUPS``). ``cache``: the classifier's frozen
+    features, shared between trainings on the same frames (a cross-validation's folds)."""
+    groups = {g: list(members) for g, members in EXCLUSIVE_GROUPS.items()}
+    if not data.class_names:
+        return train_classifier(
+            train_samples=data.splits["train"], val_samples=data.splits["val"], finding_names=data.finding_names,
+            config=config, groups=groups, cache=cache, on_epoch=on_epoch, on_heartbeat=on_heartbeat,
+        )
+    return train(
+        train_samples=data.splits["train"], val_samples=data.splits["val"], class_names=data.class_names,
+        finding_names=data.finding_names, config=config, on_epoch=on_epoch, on_heartbeat=on_heartbeat,
+        finding_groups=groups,
+    )
+
+
 def score_checkpoint(result, data, config: TrainConfig) -> dict:
-    """Validation and test Dice of the kept checkpoint, and its inference time per frame."""
+    """Validation and test Dice of the kept checkpoint (segmentation), its recognition of the frame-level
+    findings on both splits (per finding AUC, F1 at the stored threshold, support; the confusion of exclusive
+    groups), and its inference time per frame."""
     segmenter = Segmenter(result.checkpoint, device=config.device)
     metrics: dict = {"best_epoch": result.best_epoch, "best_val_dice": result.best_val_dice,
                      "initial_val_dice": result.initial_val_dice}
+    checkpoint = result.checkpoint
+    if checkpoint.finding_names:
+        metrics["finding_thresholds"] = dict(zip(checkpoint.finding_names, checkpoint.finding_thresholds,
+                                                 strict=True))
     for side in ("val", "test"):
         samples = data.splits.get(side, [])
-        if samples:
+        if not samples:
+            continue
+        if data.class_names and any(s.masked for s in samples):
             _, mean, per_class = evaluate(segmenter.network, samples, input_size=config.input_size,
                                           device=segmenter.device, class_names=data.class_names)
             metrics[f"{side}_dice"], metrics[f"{side}_dice_per_class"] = mean, per_class
-            if result.checkpoint.finding_names:
-                metrics[f"{side}_findings"] = findings_scores(
-                    segmenter.network, samples, input_size=config.input_size, device=segmenter.device,
-                    finding_names=result.checkpoint.finding_names,
-                )
+        if checkpoint.finding_names:
+            metrics[f"{side}_findings"] = findings_scores(
+                segmenter.network, samples, input_size=config.input_size, device=segmenter.device,
+                finding_names=checkpoint.finding_names, thresholds=checkpoint.finding_thresholds,
+                groups=checkpoint.finding_groups,
+            )
     metrics["ms_per_frame"] = time_inference(segmenter, export_images(data, 20))
     return metrics
 

@@ -25,6 +25,7 @@ import torch
 from torch.nn import functional as F
 
 from .network import PRETRAINED, Checkpoint, NetworkConfig, build_network, normalise
+from .recognition import choose_thresholds, class_weights, recognition_report
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class Sample:
     masks: np.ndarray
     group: str = ""
     findings: np.ndarray | None = None  # float32 (K,), only when the classification head is on
+    key: str = ""  # names the frame (its id), so features computed once can be found again (training.classifier)
+    masked: bool = True  # False: nobody drew masks on this frame (it has findings only); its masks are unknown
 
 
 @dataclass
@@ -63,6 +66,11 @@ class TrainConfig:
     ema_decay: float = 0.98  # 0 turns the weight average off
     keep: str = "best"  # the checkpoint: "best" validation epoch, or "last" (no choice made on validation data)
     validate_every: int = 1  # epochs between validations (the last epoch is always validated)
+    # The findings classifier (an export without masks, training.classifier): block stages of the pretrained
+    # encoder kept frozen, augmented views of each frame whose frozen features are computed once, batch size.
+    frozen_blocks: int = 5
+    views: int = 8
+    classifier_batch_size: int = 32
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,6 +85,7 @@ class EpochMetrics:
     val_dice_per_class: dict[str, float]
     learning_rate: float
     seconds: float  # since training started
+    val_auc: float | None = None  # mean ROC AUC of the frame-level findings on the validation frames
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,7 +95,8 @@ class EpochMetrics:
         def fmt(value: float | None, digits: int) -> str:
             return "—" if value is None else f"{value:.{digits}f}"
 
-        return (f"epoch {self.epoch:4d}  loss {fmt(self.train_loss, 4)}  val Dice {fmt(self.val_dice, 3)}  "
+        auc = f"  val AUC {fmt(self.val_auc, 3)}" if self.val_auc is not None else ""
+        return (f"epoch {self.epoch:4d}  loss {fmt(self.train_loss, 4)}  val Dice {fmt(self.val_dice, 3)}{auc}  "
                 f"lr {self.learning_rate:.2e}  {self.seconds:6.0f} s")
 
 
@@ -265,52 +275,35 @@ def load_initial_weights(network: torch.nn.Module, path: str) -> list[str]:
     return notes
 
 
-def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
-    """Area under the ROC curve (the probability that a random positive scores above a random negative, ties
-    counting half); None when one class is absent."""
-    labels = labels.astype(bool)
-    positives, negatives = int(labels.sum()), int((~labels).sum())
-    if not positives or not negatives:
-        return None
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    # average ranks over ties
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    for start, count in zip(first, counts, strict=True):
-        ranks[order[start:start + count]] = start + (count + 1) / 2
-    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
-
-
-def f1_score(predicted: np.ndarray, labels: np.ndarray) -> float:
-    """F1 of bool predictions against bool labels; 1 where both have no positive."""
-    true_positive = int((predicted & labels).sum())
-    total = int(predicted.sum()) + int(labels.sum())
-    return 1.0 if total == 0 else 2.0 * true_positive / total
-
-
 @torch.no_grad()
+def findings_probabilities(
+    network: torch.nn.Module, samples: Sequence[Sample], *, input_size: tuple[int, int], device: torch.device,
+    batch_size: int = 8,
+) -> np.ndarray:
+    """Sigmoid probabilities (N, K) of the network's frame-level findings on ``samples``."""
+    network.eval()
+    probabilities = []
+    for batch in _batches(list(samples), batch_size):
+        images, _ = _to_tensors([resize_sample(s, input_size) for s in batch], device)
+        probabilities.append(torch.sigmoid(network(images)["findings"]).cpu().numpy())
+    return np.concatenate(probabilities) if probabilities else np.zeros((0, 0), np.float32)
+
+
 def findings_scores(
     network: torch.nn.Module, samples: Sequence[Sample], *, input_size: tuple[int, int], device: torch.device,
-    finding_names: Sequence[str], threshold: float = 0.5, batch_size: int = 8,
-) -> dict[str, dict]:
-    """Per frame-level finding: ROC AUC, F1 at ``threshold`` and the positives' count (``support``) of the
-    classification head on ``samples`` (those with findings)."""
-    network.eval()
+    finding_names: Sequence[str], thresholds: Sequence[float] | None = None,
+    groups: dict[str, list[str]] | None = None, batch_size: int = 8,
+) -> dict:
+    """How the classification head recognises the findings of ``samples`` (those with findings): see
+    :func:`training.recognition.recognition_report` (per finding AUC, F1 at its threshold, support; macro means;
+    the confusion of each exclusive group). Empty without such samples."""
     scored = [s for s in samples if s.findings is not None and len(s.findings) == len(finding_names)]
     if not scored or not finding_names:
         return {}
-    probabilities = []
-    for batch in _batches(scored, batch_size):
-        images, _ = _to_tensors([resize_sample(s, input_size) for s in batch], device)
-        probabilities.append(torch.sigmoid(network(images)["findings"]).cpu().numpy())
-    predicted = np.concatenate(probabilities)
+    probabilities = findings_probabilities(network, scored, input_size=input_size, device=device,
+                                           batch_size=batch_size)
     labels = np.stack([s.findings for s in scored]) > 0.5
-    return {
-        name: {"auc": roc_auc(predicted[:, k], labels[:, k]),
-               "f1": f1_score(predicted[:, k] >= threshold, labels[:, k]), "support": int(labels[:, k].sum())}
-        for k, name in enumerate(finding_names)
-    }
+    return recognition_report(probabilities, labels, list(finding_names), thresholds=thresholds, groups=groups)
 
 
 @torch.no_grad()
@@ -318,8 +311,10 @@ def evaluate(
     network: torch.nn.Module, samples: Sequence[Sample], *, input_size: tuple[int, int], device: torch.device,
     class_names: Sequence[str], batch_size: int = 8,
 ) -> tuple[float, float, dict[str, float]]:
-    """(loss, mean Dice, Dice per class) of ``network`` on ``samples``, scored at each frame's own size."""
+    """(loss, mean Dice, Dice per class) of ``network`` on ``samples``, scored at each frame's own size; frames
+    without masks drawn (``Sample.masked`` False) are left out."""
     network.eval()
+    samples = [s for s in samples if s.masked]
     losses: list[float] = []
     per_class: dict[str, list[float]] = {name: [] for name in class_names}
     for batch in _batches(list(samples), batch_size):
@@ -347,8 +342,12 @@ def train(
     config: TrainConfig,
     on_epoch: Callable[[EpochMetrics], bool] | None = None,
     on_heartbeat: Callable[[], None] | None = None,
+    finding_groups: dict[str, Sequence[str]] | None = None,
 ) -> TrainResult:
     """Train a fresh (or ``config.init``) network; returns the checkpoint of the best validation epoch.
+
+    With the classification head, its positives are weighted by each finding's rarity, and the checkpoint keeps
+    each finding's threshold chosen on the validation frames and the exclusive ``finding_groups``.
 
     ``on_epoch`` is called after every epoch; returning False stops training (cancellation).
     ``on_heartbeat`` is called every ~10 s while training (a job's proof of life between epochs). With no
@@ -383,6 +382,10 @@ def train(
     # Resize once: augmentation then works on small arrays, which is most of an epoch's CPU time otherwise.
     prepared = [resize_sample(s, config.input_size) for s in train_samples]
     findings = [s.findings for s in train_samples]
+    masked = [s.masked for s in train_samples]
+    pos_weight = None
+    if use_findings:  # rare findings weigh as much as common ones (see recognition.class_weights)
+        pos_weight = torch.from_numpy(class_weights(np.stack(findings) > 0.5)).to(device)
     optimizer = torch.optim.AdamW(_parameter_groups(network, config), lr=config.learning_rate,
                                   weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(prepared) / config.batch_size)
@@ -429,10 +432,13 @@ def train(
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(progress(step)) * group["scale"]
             out = network(images)
-            loss = dice_bce_loss(out["masks"], masks)
+            drawn = torch.tensor([masked[i] for i in batch], device=device)
+            # Frames with findings only have unknown masks: no segmentation loss on them.
+            loss = dice_bce_loss(out["masks"][drawn], masks[drawn]) if bool(drawn.any()) else out["masks"].sum() * 0
             if "findings" in out:
                 target = torch.from_numpy(np.stack([findings[i] for i in batch])).float().to(device)
-                loss = loss + config.findings_weight * F.binary_cross_entropy_with_logits(out["findings"], target)
+                loss = loss + config.findings_weight * F.binary_cross_entropy_with_logits(
+                    out["findings"], target, pos_weight=pos_weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -468,10 +474,21 @@ def train(
     if best_state is None and history:  # keep "last", or nothing to validate on: the last epoch
         best_epoch, best_dice = history[-1].epoch, history[-1].val_dice
     state = {k: v.detach().cpu() for k, v in (best_state or scored.state_dict()).items()}
+    thresholds: list[float] = []
+    if use_findings:  # each finding's threshold, chosen on the validation frames with the kept weights
+        thresholds = [0.5] * len(finding_names)
+        scored.load_state_dict(state)
+        with_findings = [s for s in val_samples if s.findings is not None and len(s.findings) == len(finding_names)]
+        if with_findings:
+            probabilities = findings_probabilities(scored, with_findings, input_size=config.input_size,
+                                                   device=device)
+            thresholds = choose_thresholds(probabilities, np.stack([s.findings for s in with_findings]) > 0.5)
     checkpoint = Checkpoint(
         network=network_config, state_dict=state, class_names=list(class_names),
         finding_names=list(finding_names) if use_findings else [], input_size=tuple(config.input_size),
-        metrics={"best_epoch": best_epoch, "best_val_dice": best_dice},
+        metrics={"best_epoch": best_epoch, "best_val_dice": best_dice}, finding_thresholds=thresholds,
+        finding_groups={g: [m for m in members if m in finding_names] for g, members in (finding_groups or {}).items()
+                        if use_findings and sum(m in finding_names for m in members) >= 2},
     )
     return TrainResult(
         checkpoint=checkpoint, history=history, best_epoch=best_epoch, best_val_dice=best_dice,

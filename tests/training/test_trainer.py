@@ -128,7 +128,7 @@ def test_the_default_network_starts_from_imagenet_features_and_learns_the_lesion
 
 
 def test_roc_auc_and_f1_of_frame_findings():
-    from training.trainer import f1_score, roc_auc
+    from training.recognition import f1_score, roc_auc
 
     labels = np.array([0, 0, 1, 1, 0, 1], bool)
     assert roc_auc(np.array([0.1, 0.2, 0.8, 0.9, 0.3, 0.7]), labels) == 1.0
