@@ -4,6 +4,8 @@ from django.db import models
 
 from annotator.jobs import JobRecord
 
+from .splits import split_warnings
+
 
 class DatasetExport(JobRecord):
     """What went into an export and where its zip is; enough to make the same export again.
@@ -38,3 +40,8 @@ class DatasetExport(JobRecord):
     @property
     def fractions(self) -> tuple[float, float, float]:
         return (self.train_fraction, self.val_fraction, self.test_fraction)
+
+    @property
+    def split_warnings(self) -> list[str]:
+        """What its split lacks (no validation or test sequence), in words."""
+        return split_warnings(self.split)

@@ -76,3 +76,46 @@ def check_split(split: dict[str, list[int]], sequence_ids: Sequence[int]) -> Non
         raise ValueError("The split must place every chosen sequence, and only those.")
     if not split.get("train"):
         raise ValueError("The train side of the split is empty.")
+
+
+def split_warnings(split: dict[str, list[int]]) -> list[str]:
+    """What a split lacks, in words for the export page and the export's manifest: no validation sequence (a
+    training run then holds out frames of the training sequences instead, see :func:`frame_block_split`), no
+    test sequence. Empty when every side has a sequence."""
+    warnings = []
+    counts = {side: len(split.get(side, [])) for side in SPLITS}
+    total = sum(counts.values())
+    if total == 1:
+        warnings.append(
+            "One sequence only: it is all in train, with no validation or test sequence. Training will take its "
+            "validation frames from a contiguous block at the end of the sequence, so its validation score is "
+            "measured on frames of a procedure it trained on (optimistic); export several sequences for a fair one."
+        )
+        return warnings
+    if not counts["val"]:
+        warnings.append(
+            "No validation sequence: training will take its validation frames from a contiguous block at the end "
+            "of each training sequence, so its validation score is measured on procedures it trained on "
+            "(optimistic)."
+        )
+    if not counts["test"]:
+        warnings.append("No test sequence: the trained model gets no test score.")
+    return warnings
+
+
+def frame_block_split(count: int, *, fraction: float = 0.15, gap_fraction: float = 0.05) -> tuple[list[int], list[int]]:
+    """Positions 0 … ``count`` - 1 of one sequence's frames (in video order) split into (train, validation) when
+    no other sequence can validate: validation is the last contiguous block of ``fraction`` of the frames, and the
+    ``gap_fraction`` of frames just before it go to neither side.
+
+    A block rather than frames drawn at random: neighbouring frames of a video are near-duplicates, and a
+    validation frame whose neighbours were trained on would score memory. The gap keeps the block's first frames
+    from being the twins of the last training frames. At least one validation frame and two training frames (batch
+    normalisation needs two); fewer than three frames leave validation empty.
+    """
+    if count < 3:
+        return list(range(count)), []
+    validation = min(count - 2, max(1, round(count * fraction)))
+    gap = max(0, min(round(count * gap_fraction), count - validation - 2))
+    train_end = count - validation - gap
+    return list(range(train_end)), list(range(count - validation, count))

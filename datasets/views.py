@@ -33,6 +33,8 @@ def export_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Export “{export.name}” queued.")
+            for warning in export.split_warnings:  # said now, before anyone trains on it
+                messages.warning(request, f"Export “{export.name}”: {warning}")
             return redirect("datasets:list")
     jobs.fail_stale(DatasetExport)
     return render(request, "datasets/export_list.html", {"form": form, "exports": selectors.export_list()})

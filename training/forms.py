@@ -9,11 +9,20 @@ from .network import ARCHITECTURE_LABELS, ARCHITECTURES, PRETRAINED
 from .services import INPUT_SIZES
 
 
+class ExportChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, export: DatasetExport) -> str:
+        # Said in the choice itself: an export without validation sequences trains on a block of its own frames.
+        lacking = "" if export.split.get("val") else " — no validation sequence"
+        return f"{export.name} (#{export.id}){lacking}"
+
+
 class TrainingForm(forms.Form):
     name = forms.CharField(max_length=200, required=False, help_text="Default: the export's name.")
-    export = forms.ModelChoiceField(
+    export = ExportChoiceField(
         queryset=DatasetExport.objects.filter(state=DatasetExport.State.SUCCEEDED).exclude(file=""),
-        help_text="A finished export: its tags become the network's output channels.",
+        help_text="A finished export: its tags become the network's output channels. Without a validation "
+                  "sequence, a contiguous block at the end of each training sequence is held out for validation "
+                  "(its Dice is optimistic, and labelled so).",
     )
     epochs = forms.IntegerField(min_value=1, max_value=10000, initial=300)
     minutes = forms.FloatField(

@@ -24,6 +24,12 @@ class TrainingRun(JobRecord):
     history = models.JSONField(default=list, blank=True)
     best_val_dice = models.FloatField(null=True, blank=True)
     notes = models.JSONField(default=list, blank=True)
+    validation = models.JSONField(
+        default=dict, blank=True,
+        help_text="Where its validation frames came from: {\"by\": \"sequence\"} (the export's validation sequences) "
+                  "or {\"by\": \"frames\", \"frames\": n, \"label\": …} (a block of frames held out of the training "
+                  "sequences, the export having no validation sequence).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -35,6 +41,13 @@ class TrainingRun(JobRecord):
     @property
     def last_epoch(self) -> dict | None:
         return self.history[-1] if self.history else None
+
+    @property
+    def validation_label(self) -> str:
+        """What its validation Dice is measured on, for the page and its chart."""
+        if self.validation.get("by") == "frames":
+            return "Validation Dice (frames held out of the training sequences)"
+        return "Validation Dice"
 
 
 class TrainedModel(models.Model):

@@ -31,6 +31,8 @@ def run_json(run: TrainingRun) -> dict:
         "progress": run.progress,
         "minutes": run.config.get("minutes"),
         "best_val_dice": run.best_val_dice,
+        "validation": run.validation,
+        "validation_label": run.validation_label,
         "history": run.history,
         "notes": run.notes,
         "error": run.error,

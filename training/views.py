@@ -41,6 +41,11 @@ def run_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Training run “{run.name}” queued.")
+            if not data["export"].split.get("val"):
+                messages.warning(request, (
+                    f"Export “{data['export'].name}” has no validation sequence: the run holds out a contiguous "
+                    "block of frames at the end of each training sequence for validation; that Dice is optimistic."
+                ))
             return redirect("training:run", run_id=run.id)
     fail_stale(TrainingRun)
     return render(request, "training/run_list.html", {
