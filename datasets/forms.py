@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 
 from sequences.models import Sequence
 from tags.models import Tag
@@ -11,8 +12,10 @@ class ExportForm(forms.Form):
         help_text="Whole sequences go to one side of the split: frames of one procedure never on two sides.",
     )
     tags = forms.ModelMultipleChoiceField(
-        queryset=Tag.objects.filter(masks__isnull=False).distinct(), widget=forms.CheckboxSelectMultiple,
-        help_text="Tags that have masks. Each becomes a class (an output channel of a network trained on it).",
+        queryset=Tag.objects.filter(Q(masks__isnull=False) | Q(findings__isnull=False)).distinct(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tags that have masks or frame findings. Frames holding a finding of a chosen tag are exported "
+                  "even without masks (a frame-classification dataset); each tag becomes a class.",
     )
     include_propagated = forms.BooleanField(
         required=False, label="Include unreviewed propagated masks",

@@ -391,8 +391,10 @@ def write_export(export: DatasetExport, path: Path) -> dict:
     """Write the export's zip at ``path``; returns the counts per split.
 
     Frames taken: those with at least one exported mask (on them, a tag without a mask is absent), and those
-    holding a frame finding of one of the export's tags (a frame with no exported mask is marked ``"masked":
-    false`` in the COCO file: nobody drew on it, so its masks are unknown, not absent).
+    holding a frame finding of one of the export's tags. Whether a frame has a segmentation label is
+    :func:`segmentation_labelled`: a labelled frame without masks gets an empty label map (its masks are absent);
+    an unlabelled one is marked ``"masked": false`` with ``"label_file": null`` and no label map (nobody drew
+    on it, so its masks are unknown, not absent).
     Layout inside the zip::
 
         manifest.json                       what, how, which sequence went where, counts
@@ -416,6 +418,8 @@ def write_export(export: DatasetExport, path: Path) -> dict:
             by_frame[frame.id] = []
     side_of = {sid: side for side, ids in export.split.items() for sid in ids}
     sequences = {s.id: s for s in export.sequences.all()}
+    labelled = segmentation_labelled(frames.values(), masked={f for f, m in by_frame.items() if m},
+                                     sequences=sequences.values())
     DatasetExport.objects.filter(pk=export.pk).update(total=len(frames), done=0)
     coco = {side: {"images": [], "annotations": []} for side in SPLITS}
     counts = {side: {"sequences": len(export.split.get(side, [])), "frames": 0, "masks": 0} for side in SPLITS}
@@ -434,14 +438,17 @@ def write_export(export: DatasetExport, path: Path) -> dict:
             # Frames are stored compressed already; deflating them again costs time and saves nothing.
             archive.write(frame_path(frame), image_name, compress_type=zipfile.ZIP_STORED)
             decoded = [(m, storage.read_mask(m.file.name)) for m in frame_masks]
-            labels = formats.label_map((frame.height, frame.width),
-                                       [(class_of_tag[m.tag_id].index, array) for m, array in decoded])
-            archive.writestr(label_name, formats.png_bytes(labels))
+            if frame_id in labelled:
+                labels = formats.label_map((frame.height, frame.width),
+                                           [(class_of_tag[m.tag_id].index, array) for m, array in decoded])
+                archive.writestr(label_name, formats.png_bytes(labels))
+            else:
+                label_name = None  # no segmentation label: an all-background map would say "no lesion here"
             coco[side]["images"].append({
                 "id": frame.id, "file_name": image_name, "label_file": label_name, "width": frame.width,
                 "height": frame.height, "sequence_id": frame.sequence_id,
                 "sequence_name": sequences[frame.sequence_id].name, "frame_index": frame.index,
-                "original_name": frame.original_name, "masked": bool(frame_masks),
+                "original_name": frame.original_name, "masked": frame_id in labelled,
             })
             for mask, array in decoded:
                 coco[side]["annotations"].append(formats.coco_annotation(
@@ -467,6 +474,18 @@ def write_export(export: DatasetExport, path: Path) -> dict:
             _manifest(export, classes, sequences, side_of, per_sequence, counts, info, frames.values()), indent=1
         ))
     return counts
+
+
+def segmentation_labelled(frames: Iterable[Frame], *, masked: set[int], sequences: Iterable[Sequence]) -> set[int]:
+    """Ids of those of ``frames`` whose segmentation is known for the export's tags, absence included.
+
+    A frame is fully annotated for segmentation when a person made or accepted an exported mask on it (``masked``,
+    ids of frames with exported masks: then a tag without a mask is absent, as exports always had it), or when its
+    sequence is marked done (a reviewer has gone through every frame, so a frame left without a mask has none to
+    draw). Any other frame, exported for its findings alone, has no segmentation label.
+    """
+    done = {s.id for s in sequences if s.status == Sequence.Status.DONE}
+    return {f.id for f in frames if f.id in masked or f.sequence_id in done}
 
 
 def findings_frames(export: DatasetExport) -> list[Frame]:
@@ -515,7 +534,11 @@ def _manifest(export, classes, sequences, side_of, per_sequence, counts, info, f
         "masks": "manual and propagated" if export.include_propagated else "manual and reviewed propagated",
         "include_propagated": export.include_propagated,
         "frames": "frames with at least one exported mask (on them, a tag without a mask is absent) and frames "
-                  "holding a frame finding of an exported tag (those without a mask: \"masked\": false, masks unknown)",
+                  "holding a frame finding of an exported tag",
+        "segmentation_labels": "a frame has one (\"masked\": true, a label map) when a person made or accepted an "
+                               "exported mask on it or its sequence is marked done (then a frame without masks has "
+                               "an empty label map); otherwise \"masked\": false, \"label_file\": null, no label "
+                               "map: its masks are unknown, not absent",
         "label_maps": "uint8 PNG, 0 background, else the class index; where tags overlap the higher index wins",
         "coco": "annotations/instances_<split>.json; segmentation is COCO RLE (iscrowd 0, one object each)",
         "split": {
