@@ -4,10 +4,14 @@ the page — with the per-epoch table collapsed (bug 9)."""
 
 from __future__ import annotations
 
+import json
+import zipfile
+
 import pytest
 from playwright.sync_api import expect
 
 from datasets.models import DatasetExport
+from findings.services import create_finding
 from tags.models import Tag
 from tests.browser.conftest import log_in
 from tests.datasets.factories import annotated_sequence
@@ -33,6 +37,31 @@ def test_a_one_sequence_export_is_warned_about_on_both_pages(page, live_server, 
     option = page.locator(f"#id_export option[value='{export.id}']")
     expect(option).to_have_text(f"One procedure (#{export.id}) — no validation sequence")
     expect(page.locator("#training-form")).to_contain_text("held out for validation")
+
+
+def test_a_frame_classification_export_is_made_from_findings_alone(page, live_server, user, settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    polyp, blur = Tag.objects.get(name="Polyp"), Tag.objects.get(name="Blur")
+    sequences = [annotated_sequence(f"quality-{i}", seed=63 + i, count=3, tag=polyp)[0] for i in range(2)]
+    for sequence in sequences:
+        create_finding(sequence=sequence, tag=blur, first_index=1, last_index=2)
+    log_in(page, live_server, "annotator", "secret-pass-123", "/datasets/")
+    page.fill("#id_name", "Blur frames")
+    for sequence in sequences:
+        page.check(f"#export-form input[name=sequences][value='{sequence.id}']")
+    page.check(f"#export-form input[name=tags][value='{blur.id}']")  # a tag without any mask
+    page.click("#export-form button[type=submit]")
+    row = page.locator(".export-row").first
+    expect(row.locator(".state")).to_have_text("Succeeded")
+    with page.expect_download() as download_info:
+        row.locator("a.download").click()
+    path = tmp_path / "blur.zip"
+    download_info.value.save_as(path)
+    with zipfile.ZipFile(path) as archive:
+        documents = [json.loads(archive.read(f"annotations/instances_{side}.json")) for side in ("train", "val")]
+    images = [image for document in documents for image in document["images"]]
+    assert sorted(image["frame_index"] for image in images) == [1, 1, 2, 2]  # the Blur frames, no mask needed
+    assert not any(image["masked"] or image["label_file"] for image in images)
 
 
 def history(epochs: int) -> list[dict]:
