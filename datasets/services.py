@@ -131,14 +131,14 @@ def import_masks(
     for frame in frames:
         path = matched.get(frame.id)
         if path is None:
-            report.frames_without_mask.append(frame.original_name or str(frame.index))
+            report.frames_without_mask.append(frame.original_name or f"frame {frame.number}")
             continue
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if image is None:
             raise InvalidInput(f"Mask file {path.name} cannot be read as an image.")
         if image.shape != (frame.height, frame.width):
             raise InvalidInput(
-                f"Mask file {path.name} is {image.shape[1]}×{image.shape[0]} but frame {frame.index} "
+                f"Mask file {path.name} is {image.shape[1]}×{image.shape[0]} but frame {frame.number} "
                 f"({frame.original_name}) is {frame.width}×{frame.height}."
             )
         mask = image > 127
@@ -146,7 +146,7 @@ def import_masks(
             report.empty.append(path.name)
             continue
         if frame.id in existing and not replace:
-            report.already_masked.append(frame.original_name or str(frame.index))
+            report.already_masked.append(frame.original_name or f"frame {frame.number}")
             continue
         to_save.append((frame, mask))
     used = set(matched.values())

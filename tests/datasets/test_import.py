@@ -39,7 +39,7 @@ def test_import_dataset_keeps_listed_order_and_imports_masks(tmp_path, polyp):
         (lambda root: (root / "frames" / "c2.png").unlink(), "frame file(s) missing, e.g. frames/c2.png"),
         (lambda root: (root / "frames" / "c2.png").write_bytes(b"not an image"), "unreadable frame(s): c2.png"),
         (lambda root: cv2.imwrite(str(root / "masks" / "c2.png"), np.zeros((10, 10), np.uint8)),
-         "is 10×10 but frame 1"),
+         "is 10×10 but frame 2 (c2.png)"),
     ],
 )
 def test_import_dataset_bad_input_is_a_clear_error_and_leaves_nothing(tmp_path, polyp, breakage, message):
@@ -106,6 +106,6 @@ def test_import_masks_checks_every_file_before_saving_any(tmp_path, sequence, sy
     folder.mkdir()
     cv2.imwrite(str(folder / "frame_0.png"), np.where(synthetic[1][0], 255, 0).astype(np.uint8))
     cv2.imwrite(str(folder / "frame_5.png"), np.zeros((20, 20), np.uint8))  # the wrong size, last frame
-    with pytest.raises(CommandError, match="frame_5.png is 20×20 but frame 5"):
+    with pytest.raises(CommandError, match=r"frame_5.png is 20×20 but frame 6 \(frame_5.png\)"):
         call_command("import_masks", str(sequence.id), str(folder), "--tag", "Polyp")
     assert not Mask.objects.exists() and not list(absolute("masks").glob("*/*/*.png"))
