@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "findings",
     "datasets",
     "training",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,12 @@ TASKS = {
 }
 # A running job whose worker has not reported for this long is marked failed (the worker died).
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=120)
+
+# Extrapolation: a propagated mask less confident than this is not written (the frame is left to the annotator
+# and shown as such); after a person corrects a mask of an extrapolated track, the frames between its
+# neighbouring keyframes are recomputed at once.
+EXTRAPOLATION_MIN_CONFIDENCE = env.float("EXTRAPOLATION_MIN_CONFIDENCE", default=0.1)
+EXTRAPOLATE_AFTER_CORRECTION = env.bool("EXTRAPOLATE_AFTER_CORRECTION", default=True)
 
 # Production serving (scripts/serve, gunicorn.conf.py): gunicorn's address, its worker processes and the threads
 # of each (a live page's stream holds one thread while it plays), and the job workers scripts/serve starts.

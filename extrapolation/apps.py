@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ExtrapolationConfig(AppConfig):
     name = "extrapolation"
     verbose_name = "Extrapolation (mask propagation jobs)"
+
+    def ready(self) -> None:
+        from masks import signals
+
+        from . import receivers
+
+        signals.proposal_rejected.connect(receivers.on_proposal_rejected, dispatch_uid="extrapolation-rejected")
+        signals.mask_corrected.connect(receivers.on_mask_corrected, dispatch_uid="extrapolation-corrected")

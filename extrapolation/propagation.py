@@ -79,6 +79,8 @@ class PropagationParams:
     averaged rather than the object dropped.
     ``min_area_fraction``: stop when the mask is smaller than this fraction of the keyframe's mask.
     ``stop_confidence``, ``stop_patience``: stop after this many frames in a row below this confidence.
+    ``keep_confidence``: a frame whose answer is less confident than this gets no mask (it is left to the
+    annotator, who would otherwise have to find and delete a wrong one); the walk goes on through it.
     ``segmenter_min_iou``: a segmenter's refinement is kept only if it overlaps the propagated mask this much.
     ``feature_side``: long side (pixels) frames are resized to for the backbone's features; 0 turns the
     learned path off (288 scored as well as 384 on CVC-ClinicDB at 60 % of the time; 512 scored lower).
@@ -92,6 +94,7 @@ class PropagationParams:
     min_area_fraction: float = 0.02
     stop_confidence: float = 0.05
     stop_patience: int = 3
+    keep_confidence: float = 0.0
     segmenter_min_iou: float = 0.5
     feature_side: int = 288
     affinity: AffinityParams = AffinityParams()
@@ -111,6 +114,7 @@ def propagate(
     segmenter=None,
     image_key: Callable[[int], str] | None = None,
     params: PropagationParams | None = None,
+    span: tuple[int, int] | None = None,
 ) -> dict[int, PropagatedMask]:
     """Propagate the keyframes' masks to every other frame of a sequence.
 
@@ -125,6 +129,8 @@ def propagate(
     ``segmenter``: optional :class:`~masks.segmentation.base.Segmenter` used to re-anchor each frame.
     ``image_key(index)``: the key the segmenter caches a frame's work under (e.g. SAM's embedding); without
     it the segmenter caches nothing, since indices alone do not identify frames across sequences.
+    ``span``: (first, last + 1): only the frames in it are propagated (and passed to ``on_frame``); a rerun
+    after a correction recomputes the frames between the corrected keyframe's neighbours and no others.
 
     Returns {frame index: PropagatedMask} for the frames that received a mask.
     """
@@ -148,8 +154,15 @@ def propagate(
     masks = {k: np.asarray(keyframes[k]).astype(bool) for k in keys}
 
     results: dict[int, PropagatedMask] = {}
+    lo, hi = span if span is not None else (0, num_frames)
+
+    def within(order: Iterable[int]) -> list[int]:
+        # a walk is consecutive from its keyframe: clipping its order to the span keeps it a walk
+        return [i for i in order if lo <= i < hi]
 
     def emit(index: int, result: PropagatedMask) -> None:
+        if result.mask is not None and result.confidence < params.keep_confidence:
+            result = PropagatedMask(None, result.confidence, result.source_keyframe)
         if result.mask is not None:
             results[index] = result
         if on_frame is not None and on_frame(index, result) is False:
@@ -158,11 +171,11 @@ def propagate(
     with _Propagator(load, params, segmenter, image_key) as propagator:
         try:
             # Before the first keyframe: backwards from it alone.
-            _emit_walk(propagator, keys[0], masks[keys[0]], range(keys[0] - 1, -1, -1), emit)
+            _emit_walk(propagator, keys[0], masks[keys[0]], within(range(keys[0] - 1, -1, -1)), emit)
             # Between two keyframes: forwards from the left one (kept), then backwards from the right
             # one, each frame taking the more confident answer.
             for left, right in zip(keys, keys[1:], strict=False):
-                between = range(left + 1, right)
+                between = within(range(left + 1, right))
                 if not between:
                     continue
                 forward: dict[int, tuple[np.ndarray, float]] = {}
@@ -176,13 +189,13 @@ def propagate(
                 for index in sorted(pending, reverse=True):
                     emit(index, _choose(index, left, right, forward.pop(index, None), shape, None, 0.0))
             # After the last keyframe: forwards from it alone.
-            _emit_walk(propagator, keys[-1], masks[keys[-1]], range(keys[-1] + 1, num_frames), emit)
+            _emit_walk(propagator, keys[-1], masks[keys[-1]], within(range(keys[-1] + 1, num_frames)), emit)
         except PropagationCancelled:
             pass
     return results
 
 
-def _emit_walk(propagator: _Propagator, key: int, mask: np.ndarray, order: range, emit) -> None:
+def _emit_walk(propagator: _Propagator, key: int, mask: np.ndarray, order: list[int], emit) -> None:
     done = 0
     for index, result_mask, confidence in propagator.walk(key, mask, order):
         done += 1

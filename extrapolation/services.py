@@ -12,6 +12,7 @@ import logging
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -23,11 +24,11 @@ from masks import storage
 from masks.models import Mask, Track
 from masks.segmentation.base import SegmenterError
 from masks.segmenters import active_segmenter
-from masks.services import delete_masks, remove_orphan_files, save_mask
+from masks.services import delete_masks, remove_orphan_files, same_object, save_mask
 from sequences.models import Frame
 from sequences.selectors import frame_image_key, frame_rgb
 
-from .models import ExtrapolationJob
+from .models import ExtrapolationJob, RejectedFrame
 
 logger = logging.getLogger(__name__)
 Job = ExtrapolationJob
@@ -62,12 +63,27 @@ def confirmed_masks(track: Track):
     return track.masks.filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
 
 
-def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) -> Job:
-    """Create a job propagating ``keyframe``'s track (all its manual masks) through the sequence.
+def rerun_span(*, track: Track, keyframe: Mask, frame_count: int) -> tuple[int, int] | None:
+    """The frames a rerun after ``keyframe`` was made or corrected must recompute: those between its
+    neighbouring keyframes (or the sequence's ends), as (first, last + 1); None for the whole sequence (the
+    track was never extrapolated: there is nothing outside the span to keep)."""
+    if not Job.objects.filter(track=track, state=Job.State.SUCCEEDED).exists():
+        return None
+    index = keyframe.frame.index
+    others = set(confirmed_masks(track).exclude(pk=keyframe.pk).values_list("frame__index", flat=True))
+    before = [i for i in others if i < index]
+    after = [i for i in others if i > index]
+    return (max(before) + 1 if before else 0, min(after) if after else frame_count)
 
-    With ``queue`` (the default) the job goes to the task queue once the transaction commits; without,
-    the caller runs it (``run_job``). A run replaces the track's unreviewed proposals, so ``created_by``
-    must own the whole track (the keyframe, for a new one), unless a reviewer.
+
+def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True, whole: bool = False) -> Job:
+    """Create a job propagating ``keyframe``'s track (all its confirmed masks) through the sequence.
+
+    A track extrapolated before recomputes only the frames between ``keyframe``'s neighbouring keyframes
+    (a correction spreads to its neighbours in seconds, and the rest of the track stays as reviewed);
+    ``whole`` recomputes every frame. With ``queue`` (the default) the job goes to the task queue once the
+    transaction commits; without, the caller runs it (``run_job``). A run replaces the track's unreviewed
+    proposals, so ``created_by`` must own the whole track (the keyframe, for a new one), unless a reviewer.
     """
     from .tasks import run_extrapolation_task
 
@@ -82,12 +98,39 @@ def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True) 
         if Job.objects.filter(track=track, state__in=Job.ACTIVE).exists():
             raise JobConflict(f"Track {track.id} is already being extrapolated; wait for it or cancel it.")
         keyframes = list(confirmed_masks(track).values_list("id", flat=True))
+        span = None if whole else rerun_span(
+            track=track, keyframe=keyframe, frame_count=Frame.objects.filter(sequence_id=track.sequence_id).count()
+        )
         job = Job.objects.create(
-            sequence_id=track.sequence_id, track=track, keyframe_ids=keyframes, created_by=created_by
+            sequence_id=track.sequence_id, track=track, keyframe_ids=keyframes, created_by=created_by,
+            span_start=span[0] if span else None, span_end=span[1] if span else None,
         )
         if queue:
             transaction.on_commit(lambda: enqueue_job(job, run_extrapolation_task, str(job.id)))
     return job
+
+
+def remember_rejection(*, mask: Mask, user=None) -> None:
+    """A person rejected ``mask``, a proposal of a track: later runs of the track leave its frame empty."""
+    if mask.track_id is not None:
+        RejectedFrame.objects.get_or_create(track_id=mask.track_id, frame_id=mask.frame_id,
+                                            defaults={"rejected_by": user})
+
+
+def rerun_after_correction(*, mask: Mask, user=None) -> Job | None:
+    """Spread a correction of a track's mask to its neighbours: a rerun of the frames between its neighbouring
+    keyframes (``EXTRAPOLATE_AFTER_CORRECTION``). None where there is nothing to rerun or it cannot start now
+    (the track is being extrapolated, or ``user`` may not replace the whole track's proposals): the page
+    still offers *Extrapolate*."""
+    if not settings.EXTRAPOLATE_AFTER_CORRECTION or mask.track_id is None or mask.source != Mask.Source.MANUAL:
+        return None
+    if not Job.objects.filter(track_id=mask.track_id).exists():
+        return None  # never extrapolated: the annotator starts it
+    try:
+        return start_extrapolation(keyframe=mask, created_by=user)
+    except (JobConflict, PermissionDenied) as exc:
+        logger.info("No rerun after correcting mask %s: %s", mask.id, exc)
+        return None
 
 
 def cancel_job(*, job: Job, user=None) -> Job:
@@ -134,16 +177,27 @@ def _propagate_track(job: Job) -> str:
     if not any(m.source == Mask.Source.MANUAL for m in keyframe_masks.values()):
         raise InvalidInput(f"Track {track.id} has no mask made by hand to propagate from.")
     keyframes = {index: storage.read_mask(m.file.name) for index, m in keyframe_masks.items()}
-    # A new run replaces the previous one's unconfirmed masks.
-    delete_masks(track.masks.filter(source=Mask.Source.PROPAGATED, reviewed_at__isnull=True))
-    total = len(frames) - len(keyframes)
-    Job.objects.filter(pk=job.pk).update(total=total, done=0, written=0)
+    span = (job.span_start, job.span_end) if job.span_start is not None else (0, len(frames))
+    # A new run replaces the previous one's unconfirmed masks (within its span).
+    delete_masks(track.masks.filter(
+        source=Mask.Source.PROPAGATED, reviewed_at__isnull=True,
+        frame__index__gte=span[0], frame__index__lt=span[1],
+    ))
+    rejected = set(RejectedFrame.objects.filter(track=track).values_list("frame__index", flat=True))
+    others = _trusted_masks_of_other_tracks(track)
+    total = sum(1 for i in range(*span) if i not in keyframes)
+    Job.objects.filter(pk=job.pk).update(total=total, done=0, written=0, left_frames=[])
+    left: list[int] = []
 
-    from .propagation import propagate
+    from .propagation import PropagationParams, propagate  # loads the backbone: only where a job runs
 
     def on_frame(index: int, result) -> bool:
         written = 0
-        if result.mask is not None and np.any(result.mask):
+        if result.mask is None or not np.any(result.mask) or index in rejected:
+            left.append(index)
+        elif _covered_by_hand(result.mask, others.get(index, ())):
+            left.append(index)  # a person drew this object here already: never a duplicate over it
+        else:
             save_mask(
                 frame=frames[index], tag=track.tag, color=track.color, mask=result.mask,
                 segmenter="propagation", confidence=float(result.confidence), source=Mask.Source.PROPAGATED,
@@ -158,14 +212,35 @@ def _propagate_track(job: Job) -> str:
     propagate(
         lambda i: frame_rgb(frames[i]), len(frames), keyframes, on_frame=on_frame,
         segmenter=reanchoring_segmenter(), image_key=lambda i: frame_image_key(frames[i]),
+        params=PropagationParams(keep_confidence=settings.EXTRAPOLATION_MIN_CONFIDENCE), span=span,
     )
     job.refresh_from_db()
     state = Job.State.CANCELLED if job.cancel_requested else Job.State.SUCCEEDED
     Job.objects.filter(pk=job.pk).update(
-        state=state, finished_at=timezone.now(), left_to_annotator=max(0, job.total - job.written),
+        state=state, finished_at=timezone.now(), left_to_annotator=len(left), left_frames=sorted(left),
         done=job.done if state == Job.State.CANCELLED else job.total,
     )
     return state
+
+
+def _trusted_masks_of_other_tracks(track: Track) -> dict[int, list[str]]:
+    """{frame index: files of the masks of ``track``'s tag made by hand or accepted, not in ``track``}."""
+    found: dict[int, list[str]] = {}
+    rows = (
+        Mask.objects.filter(frame__sequence_id=track.sequence_id, tag_id=track.tag_id)
+        .filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
+        .exclude(track=track)
+        .values_list("frame__index", "file")
+    )
+    for index, name in rows:
+        found.setdefault(index, []).append(name)
+    return found
+
+
+def _covered_by_hand(mask: np.ndarray, names) -> bool:
+    """Whether a trusted mask (files ``names``) shows the object of ``mask`` (``masks.services.same_object``). A
+    trusted mask of the tag elsewhere on the frame is another lesion of that kind: the proposal goes beside it."""
+    return any(same_object(mask, storage.read_mask(name)) for name in names)
 
 
 class CachedSamOnly:
@@ -216,6 +291,8 @@ def job_json(job: Job) -> dict:
         "done": job.done,
         "written": job.written,
         "left_to_annotator": job.left_to_annotator,
+        "left_frames": job.left_frames,
+        "span": None if job.span_start is None else [job.span_start, job.span_end],
         "progress": job.progress,
         "error": job.error,
         "cancel_requested": job.cancel_requested,

@@ -15,7 +15,7 @@ from sequences.sources import ImageRejected, check_image_header
 from tags.models import Tag
 
 from . import services, storage
-from .models import Mask
+from .models import Mask, Track
 from .segmentation.base import PromptPoint as Point
 
 
@@ -80,7 +80,8 @@ def generate_mask(request: HttpRequest):
     """Segment a frame from points; save the mask unless ``"preview": true``.
 
     With ``"mask_id"`` (a mask on that frame), the clicks correct that mask, starting from its pixels, and
-    saving replaces its pixels (a proposal so corrected becomes a keyframe made by hand).
+    saving replaces its pixels (a proposal so corrected becomes a keyframe made by hand). With ``"track_id"``, a
+    new mask is a keyframe of that track (see ``services.generate_mask``).
     """
     body = read_json(request)
     sequence_id = field(body, "sequence_id", int)
@@ -118,8 +119,11 @@ def generate_mask(request: HttpRequest):
         return mask_json(Mask.objects.select_related("frame", "tag", "created_by").get(pk=mask.pk))
     tag = get_or_404(Tag, field(body, "tag_id", int))
     color = services.validate_color(field(body, "mask_color", str, required=False, default=tag.color))
+    track_id = field(body, "track_id", int, required=False)
+    track = None if track_id is None else get_or_404(Track, track_id)
     mask = services.generate_mask(
-        frame=frame, tag=tag, color=color, points=points, created_by=request.user, work_seconds=work_seconds
+        frame=frame, tag=tag, color=color, points=points, created_by=request.user, work_seconds=work_seconds,
+        track=track,
     )
     return mask_json(Mask.objects.select_related("frame", "tag", "created_by").get(pk=mask.pk))
 

@@ -20,7 +20,7 @@ from sequences.models import Frame, Sequence
 from sequences.selectors import frame_image_key, frame_rgb
 from tags.models import Tag
 
-from . import storage
+from . import signals, storage
 from .models import EffortEvent, Mask, PromptPoint, Track
 from .segmentation.base import PromptPoint as Point
 from .segmentation.base import Segmentation
@@ -205,18 +205,50 @@ def save_mask(
 
 
 def generate_mask(
-    *, frame: Frame, tag: Tag, color: str, points: Seq[Point], created_by=None, work_seconds: float | None = None
+    *, frame: Frame, tag: Tag, color: str, points: Seq[Point], created_by=None, work_seconds: float | None = None,
+    track: Track | None = None,
 ) -> Mask:
     """Segment ``frame`` from ``points`` and save the result as a manual mask of ``created_by``; its clicks and
-    ``work_seconds`` (the working time the page measured, if any) are recorded as their effort."""
+    ``work_seconds`` (the working time the page measured, if any) are recorded as their effort.
+
+    A mask made by hand on a frame of a track is a keyframe of that track: ``track`` (of ``tag``, in the frame's
+    sequence) when the annotator works on it, or else the track of a proposal of ``tag`` on the frame that the
+    new mask overlaps (the same object drawn again). That track's proposals there are replaced by it, and the
+    correction spreads to the neighbouring frames (``signals.mask_corrected``).
+    """
     roles.require(created_by, "masks.add_mask", "Making a mask")
     color = validate_color(color)
+    if track is not None and (track.sequence_id != frame.sequence_id or track.tag_id != tag.id):
+        raise InvalidInput(f"Track {track.id} is not a track of {tag.name} in this frame's sequence.")
     work = Work(EffortEvent.Kind.CLICKS, clicks=len(points), seconds=check_work_seconds(work_seconds))
     result = segment_frame(frame=frame, points=points)
-    return save_mask(
-        frame=frame, tag=tag, color=color, mask=result.segmentation.mask, points=points,
-        segmenter=result.segmenter, score=result.segmentation.score, created_by=created_by, work=work,
-    )
+    pixels = result.segmentation.mask
+    replaced = [m for m in Mask.objects.filter(frame=frame, tag=tag, source__in=Mask.PROPOSALS, track__isnull=False)
+                if (track is None or m.track_id == track.id) and same_object(pixels, storage.read_mask(m.file.name))]
+    if track is None and replaced:
+        track = replaced[0].track
+        replaced = [m for m in replaced if m.track_id == track.id]
+    with transaction.atomic():
+        mask = save_mask(
+            frame=frame, tag=tag, color=color, mask=pixels, points=points, track=track,
+            segmenter=result.segmenter, score=result.segmentation.score, created_by=created_by, work=work,
+        )
+        if replaced:
+            delete_masks(Mask.objects.filter(pk__in=[m.pk for m in replaced]))
+        if track is not None:
+            transaction.on_commit(lambda: signals.mask_corrected.send(sender=Mask, mask=mask, user=created_by))
+    return mask
+
+
+#: Two masks of one tag on a frame that overlap by this share of the smaller are one object.
+SAME_OBJECT_OVERLAP = 0.2
+
+
+def same_object(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether two bool (H, W) masks of one tag on one frame show the same object (not two lesions side by
+    side): they overlap by at least ``SAME_OBJECT_OVERLAP`` of the smaller."""
+    overlap = int(np.logical_and(first, second).sum())
+    return overlap > 0 and overlap >= SAME_OBJECT_OVERLAP * min(int(first.sum()), int(second.sum()))
 
 
 def replace_mask_pixels(
@@ -264,6 +296,7 @@ def replace_mask_pixels(
             current.save()
             record_work(work=work, mask=current, user=user, correction=correction)
             transaction.on_commit(lambda: storage.delete_mask_file(old_name))
+            transaction.on_commit(lambda: signals.mask_corrected.send(sender=Mask, mask=current, user=user))
     except BaseException:
         storage.delete_mask_file(name)
         raise
@@ -296,6 +329,7 @@ def reject_mask(*, mask: Mask, user=None) -> None:
     roles.require_mask_change(user, mask, permission="masks.delete_mask", what=f"Rejecting mask {mask.id}")
     with transaction.atomic():
         record_work(work=Work(EffortEvent.Kind.REJECT), mask=mask, user=user, correction=True)  # outlives the mask
+        signals.proposal_rejected.send(sender=Mask, mask=mask, user=user)
         delete_mask(mask=mask)
 
 
