@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from natsort import natsorted
 
@@ -377,8 +377,9 @@ def export_classes(export: DatasetExport) -> list[formats.ExportClass]:
 
 def trusted(masks):
     """Of ``masks``, those a person made or accepted: manual masks and reviewed proposals (propagated masks
-    and a model's pre-annotations alike; an unreviewed proposal is never trusted)."""
-    return masks.filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
+    and a model's pre-annotations alike; an unreviewed proposal is never trusted): ``Mask.objects.trusted()``,
+    the rule progress and the review status ask too."""
+    return masks.trusted()
 
 
 def export_masks(export: DatasetExport):

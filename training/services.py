@@ -20,7 +20,7 @@ import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import roles
@@ -403,8 +403,7 @@ def _preannotate(job: PreannotationJob) -> str:
     replaced = delete_masks(sequence_masks.filter(source=Mask.Source.MODEL, segmenter=job.segmenter,
                                                   reviewed_at__isnull=True))
     # Where a person already made or accepted a mask of a tag, a proposal of that tag would only be noise.
-    settled = set(sequence_masks.filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
-                  .values_list("frame_id", "tag_id"))
+    settled = set(sequence_masks.trusted().values_list("frame_id", "tag_id"))
     frames = list(job.sequence.frames.order_by("index"))
     PreannotationJob.objects.filter(pk=job.pk).update(total=len(frames), done=0, written=0, replaced=replaced)
     for done, frame in enumerate(frames, start=1):
