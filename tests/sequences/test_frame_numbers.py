@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from extrapolation.models import ExtrapolationJob
 from findings.models import FrameFinding
 from findings.services import create_finding
 from masks.models import Mask, Track
@@ -72,3 +73,9 @@ def test_the_findings_admin_reads_and_writes_1_based_frames(client_logged_in, se
                                     {**data, "last_index": 7}, HTTP_X_CSRFTOKEN=token)
     assert "the last frame is frame 6" in too_far.content.decode()
     assert FrameFinding.objects.get().last_index == 5
+
+
+def test_the_extrapolation_job_admin_names_its_keyframes_by_frame_number(client_logged_in, sequence, masked):
+    mask, track, last = masked
+    ExtrapolationJob.objects.create(sequence=sequence, track=track, keyframe_ids=[mask.id, last.id])
+    assert "frames 3, 5" in client_logged_in.get("/admin/extrapolation/extrapolationjob/").content.decode()
