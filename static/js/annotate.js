@@ -5,7 +5,7 @@
 (function () {
   "use strict";
 
-  const { Viewport, MaskEditor, Timeline } = window.Workbench;
+  const { Viewport, MaskEditor, Timeline, followJob } = window.Workbench;
   const data = JSON.parse(document.getElementById("page-data").textContent);
   const csrfToken = document.querySelector("[name=csrfmiddlewaretoken]").value;
   const $ = (id) => document.getElementById(id);
@@ -467,27 +467,37 @@
     $("job-cancel").hidden = !["queued", "running"].includes(job.state);
   }
 
+  // Follows the job to its end (js/jobs.js): masks appear as they are written, and at the end the status line
+  // says how it ended and the frame's masks and the timeline are read again.
   function watchJob(job) {
+    state.follow?.stop();
     state.job = job;
     showJob(job);
-    let lastDone = job.done;
     let polls = 0;
-    const poll = async () => {
-      if (state.job !== job) return;
-      try {
-        job = await api(job.status_url);
-        state.job = job;
-      } catch (error) { setStatus(error.message, true); return; }
-      showJob(job);
-      if (job.done !== lastDone) {
-        lastDone = job.done;
+    state.follow = followJob(job.status_url, {
+      firstDelay: 400,
+      onProgress: (status, changed) => {
+        state.job = status;
+        showJob(status);
+        if (!changed) return;
         refreshMasks();
         if (++polls % 5 === 0) refreshTimeline();
-      }
-      if (["queued", "running"].includes(job.state)) setTimeout(poll, 600);
-      else { state.job = null; await refreshTimeline(); refreshMasks(); }
-    };
-    setTimeout(poll, 400);
+      },
+      onEnd: async (status) => {
+        state.job = null;
+        state.follow = null;
+        showJob(status);
+        setStatus({
+          succeeded: `Extrapolation done: ${status.written} masks on ${status.done} frames.`,
+          cancelled: `Extrapolation cancelled: the ${status.written} masks written are kept.`,
+          failed: `Extrapolation failed: ${status.error}`,
+        }[status.state] || `Extrapolation ${status.state}.`, status.state === "failed");
+        await refreshTimeline();
+        await refreshMasks();
+      },
+      onError: (error) => setStatus(`${error.message} Still following the job…`, true),
+      onGone: () => { state.job = null; $("job-panel").hidden = true; },
+    });
   }
 
   $("job-cancel").addEventListener("click", async () => {
@@ -926,14 +936,34 @@
     }
   }
 
+  // Whether a key pressed on ``target`` is the element's own rather than a shortcut: typing in a field, a
+  // slider's arrows, and Enter or Space on a button or checkbox the keyboard moved to (Tab shows that focus).
+  // A control clicked with the mouse never keeps the focus (below), so Enter saves and Space pans whatever
+  // was clicked last.
+  function keyBelongsTo(target, event) {
+    if (target.closest("select, textarea")) return true;
+    const toggles = ["BUTTON", "SUMMARY", "A"].includes(target.tagName) || (target.tagName === "INPUT" && target.type === "checkbox");
+    if (target.tagName === "INPUT" && !toggles) return true;
+    return toggles && (event.key === "Enter" || event.key === " ") && target.matches(":focus-visible");
+  }
+
+  $("annotate").addEventListener("mousedown", (event) => {
+    if (!event.target.closest("button, input[type=checkbox], summary, a")) return;
+    event.preventDefault();  // no focus for the clicked control; the click itself still happens
+    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+  });
+  // Lists, sliders and colour: once chosen with the mouse, the keys go back to the page.
+  for (const id of ["tag-select", "sequence-status", "mask-color", "frame-slider", "brush-size", "play-speed"]) {
+    $(id)?.addEventListener("change", (event) => event.target.blur());
+  }
+
+  // Capture phase: the page's shortcuts are decided before a focused control acts on the key.
   document.addEventListener("keydown", (event) => {
-    // Typing in a field (and the sliders' own arrows) is not a shortcut; a checked checkbox keeps them.
     const target = event.target;
-    if (target.closest("select, textarea") || (target.tagName === "INPUT" && target.type !== "checkbox")) {
-      if (event.key === "Escape") target.blur();
+    if (keyBelongsTo(target, event)) {
+      if (event.key === "Escape" && target.tagName !== "BUTTON") target.blur();
       return;
     }
-    if (target.tagName === "BUTTON" && (event.key === "Enter" || event.key === " ")) return;  // the button's own
     if (event.key === " ") {
       if (!state.spaceHeld) { state.spaceHeld = true; canvas.classList.add("hand"); }
       event.preventDefault();
@@ -950,9 +980,39 @@
       action(event);
       return;
     }
-  });
+  }, true);
   document.addEventListener("keyup", (event) => {
-    if (event.key === " ") { state.spaceHeld = false; canvas.classList.toggle("hand", state.tool === "hand"); }
+    if (event.key !== " " || keyBelongsTo(event.target, event)) return;
+    event.preventDefault();  // a button presses itself on Space's release
+    state.spaceHeld = false;
+    canvas.classList.toggle("hand", state.tool === "hand");
+  }, true);
+
+  // ---------- leaving with unsaved work ----------
+  // What would be lost by leaving the page now, in words, or null.
+  function unsavedWork() {
+    if (state.editor?.changed) return `the brush edits of mask #${state.editMask.id}`;
+    if (state.shape?.ready()) return `the ${state.shape.kind} you drew`;
+    if (state.points.length) return `the ${state.points.length} point${state.points.length > 1 ? "s" : ""} of a new mask`;
+    return null;
+  }
+
+  // The page's own links (top bar included) ask in words; closing the tab, reloading or typing an address get
+  // the browser's own question (beforeunload cannot carry a message).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (link.getAttribute("href").startsWith("#") || link.target === "_blank") return;
+    const what = unsavedWork();
+    if (!what) return;
+    if (window.confirm(`Leave this page without saving ${what}? Unsaved work is lost.`)) {
+      state.leaving = true;
+    } else event.preventDefault();
+  }, true);
+  window.addEventListener("beforeunload", (event) => {
+    if (state.leaving || !unsavedWork()) return;
+    event.preventDefault();
+    event.returnValue = "";
   });
 
   // ---------- set-up ----------

@@ -1,4 +1,4 @@
-// The live page's URL names the model and the sequence or video in its path: put the chosen id where the
+// The models page. The live page's URL names the model and the sequence or video in its path: put the chosen id where the
 // form's URL has its placeholder 0 (the segment data-slot names).
 for (const form of document.querySelectorAll(".live-form")) {
   form.addEventListener("submit", (event) => {
@@ -6,4 +6,18 @@ for (const form of document.querySelectorAll(".live-form")) {
     const slot = form.dataset.slot;
     window.location = form.dataset.url.replace(slot, slot.replace("0", form.querySelector("select").value));
   });
+}
+
+// Pre-annotations queued or running are followed to their end (js/jobs.js): state, frames and proposals.
+const PREANNOTATION_STATES = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
+for (const row of document.querySelectorAll("#preannotation-list tr[data-status-url]")) {
+  if (!window.Workbench.isActiveJob(row.dataset)) continue;
+  const show = (job) => {
+    row.dataset.state = job.state;
+    row.querySelector(".job-state").textContent = PREANNOTATION_STATES[job.state] || job.state;
+    row.querySelector(".job-error").textContent = job.error || "";
+    row.querySelector(".job-frames").textContent = `${job.done} / ${job.total}`;
+    row.querySelector(".job-written").textContent = job.written;
+  };
+  window.Workbench.followJob(row.dataset.statusUrl, { onProgress: show, onEnd: show, interval: 1000 });
 }

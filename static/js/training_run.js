@@ -1,8 +1,10 @@
 // A training run's page: its state, epochs and loss / Dice chart, polled while the run is queued or running.
 (function () {
+  // The page renders the state's display name; the status JSON gives its value.
+  const STATES = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
   const fmt = (v, d = 3) => (v === null || v === undefined ? "—" : Number(v).toFixed(d));
   function show(status) {
-    document.getElementById("run-state").textContent = status.state;
+    document.getElementById("run-state").textContent = STATES[status.state] || status.state;
     document.getElementById("run-epochs").textContent = `${status.epochs_done} / ${status.epochs_total}`;
     document.getElementById("run-best").textContent = fmt(status.best_val_dice);
     document.getElementById("run-progress").value = status.progress;
@@ -18,12 +20,11 @@
     window.TrainingChart.draw(document.getElementById("run-chart"), status.history, { diceLabel: status.validation_label });
     document.getElementById("dice-legend").textContent = status.validation_label;
   }
-  let status = JSON.parse(document.getElementById("run-status").textContent);
+  const status = JSON.parse(document.getElementById("run-status").textContent);
   show(status);
-  async function poll() {
-    const answer = await fetch(`/api/training-runs/${status.id}/`, {credentials: "same-origin"});
-    if (answer.ok) { status = await answer.json(); show(status); }
-    if (["queued", "running"].includes(status.state)) setTimeout(poll, 2000);
-  }
-  if (["queued", "running"].includes(status.state)) setTimeout(poll, 2000);
+  // Followed to its end (js/jobs.js); a finished run loses its Cancel button.
+  const ended = (final) => { show(final); document.getElementById("run-cancel")?.remove(); };
+  if (window.Workbench.isActiveJob(status)) {
+    window.Workbench.followJob(`/api/training-runs/${status.id}/`, { onProgress: show, onEnd: ended, interval: 2000, maxInterval: 10000 });
+  } else ended(status);
 })();

@@ -170,7 +170,8 @@ def timeline_pixel(page, index: int, row: int) -> list[int]:
     """RGB of the timeline canvas in the middle of frame ``index`` of row ``row``."""
     return page.evaluate(f"""(() => {{
         const c = document.getElementById('timeline'), r = window.devicePixelRatio || 1, n = 6;
-        const x = 150 + ({index} + 0.5) * (c.width / r - 150) / n, y = 14 + {row} * 19 + 6;
+        const label = Number(c.dataset.labelWidth);
+        const x = label + ({index} + 0.5) * (c.width / r - label) / n, y = 14 + {row} * 19 + 6;
         return Array.from(c.getContext('2d').getImageData(Math.round(x * r), Math.round(y * r), 1, 1).data).slice(0, 3);
     }})()""")
 

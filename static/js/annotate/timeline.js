@@ -3,7 +3,10 @@
 // as runs of equal state, so that a 5,000-frame sequence draws in a few milliseconds.
 (function () {
   "use strict";
-  const ROW = 16, GAP = 3, LABEL = 150, AXIS = 14;
+  const ROW = 16, GAP = 3, AXIS = 14;
+  const LABEL_MIN = 110, LABEL_MAX = 280;  // the label column fits the longest lane name within these
+  const LANE_BACKGROUND = "#f1f2f4";
+  const COMMENT_COLOUR = "#7c3aed";
   const STATE = { MANUAL: 0, ACCEPTED: 1, PROPAGATED: 2, LOW: 3 };
   const STATE_NAMES = ["by hand", "proposed, accepted", "proposed, to review", "proposed, low confidence"];
   const LANE = 4;
@@ -17,7 +20,9 @@
       this.tags = tags;
       this.onSeek = onSeek;
       this.rows = [];
+      this.commentFrames = new Map();  // frame index -> number of comments
       this.current = 0;
+      this.label = 150;
       this.base = document.createElement("canvas");
       let dragging = false;
       canvas.addEventListener("pointerdown", (event) => {
@@ -52,12 +57,18 @@
       this.render();
     }
 
-    x(index) { return LABEL + (index * (this.width - LABEL)) / this.frameCount; }
+    // ``counts``: Map frame index -> number of comments on that frame (or on its masks).
+    setComments(counts) {
+      this.commentFrames = counts;
+      this.render();
+    }
+
+    x(index) { return this.label + (index * (this.width - this.label)) / this.frameCount; }
 
     indexAt(event) {
       const rect = this.canvas.getBoundingClientRect();
       const x = event.clientX - rect.left;
-      const index = Math.floor(((x - LABEL) * this.frameCount) / (rect.width - LABEL));
+      const index = Math.floor(((x - this.label) * this.frameCount) / (rect.width - this.label));
       return Math.max(0, Math.min(this.frameCount - 1, index));
     }
 
@@ -69,7 +80,8 @@
     seekAt(event) { this.onSeek(this.indexAt(event)); }
 
     describe(index, row) {
-      let text = `Frame ${index + 1}`;
+      const comments = this.commentFrames.get(index);
+      let text = `Frame ${index + 1}${comments ? ` · ${comments} comment${comments > 1 ? "s" : ""}` : ""}`;
       if (!row) return text;
       if (row.kind === "findings") {
         const hit = row.ranges.find(([first, last]) => first <= index && index <= last);
@@ -81,7 +93,7 @@
 
     render() {
       const ratio = window.devicePixelRatio || 1;
-      this.width = Math.max(LABEL + 50, this.canvas.clientWidth);
+      this.width = Math.max(LABEL_MIN + 50, this.canvas.clientWidth);
       const height = AXIS + Math.max(1, this.rows.length) * (ROW + GAP);
       this.canvas.style.height = `${height}px`;
       for (const c of [this.canvas, this.base]) { c.width = Math.round(this.width * ratio); c.height = Math.round(height * ratio); }
@@ -90,27 +102,37 @@
       ctx.clearRect(0, 0, this.width, height);
       ctx.font = "11px system-ui, sans-serif";
       ctx.textBaseline = "middle";
+      // Lane names are never cut: the label column grows to the longest (within LABEL_MAX, then "…").
+      const labels = this.rows.map((row) => (row.kind === "findings" ? `${row.name} (frames)` : row.name));
+      const widest = Math.max(0, ...labels.map((label) => ctx.measureText(label).width));
+      this.label = Math.round(Math.max(LABEL_MIN, Math.min(LABEL_MAX, this.width * 0.4, widest + 24)));
+      this.canvas.dataset.labelWidth = this.label;
+      const drawn = [];
       // Axis: a tick every "nice" number of frames.
       ctx.fillStyle = "#6b7280";
-      const step = niceStep(this.frameCount / Math.max(1, (this.width - LABEL) / 70));
+      const step = niceStep(this.frameCount / Math.max(1, (this.width - this.label) / 70));
       for (let i = 0; i < this.frameCount; i += step) {
         const x = this.x(i);
         ctx.fillRect(x, AXIS - 4, 1, 4);
         ctx.fillText(String(i + 1), x + 2, AXIS / 2 - 1);
       }
       if (!this.rows.length) {
-        ctx.fillText("No mask and no frame finding yet", LABEL, AXIS + ROW / 2);
+        ctx.fillText("No mask and no frame finding yet", this.label, AXIS + ROW / 2);
       }
-      const unit = (this.width - LABEL) / this.frameCount;
+      const unit = (this.width - this.label) / this.frameCount;
       this.rows.forEach((row, r) => {
         const y = AXIS + r * (ROW + GAP);
-        ctx.fillStyle = "#f1f2f4";
-        ctx.fillRect(LABEL, y, this.width - LABEL, ROW);
+        ctx.fillStyle = LANE_BACKGROUND;
+        ctx.fillRect(this.label, y, this.width - this.label, ROW);
+        // A colour close to the lane's background (Specular reflection's near-white) gets an outline.
+        const outline = contrast(row.color, LANE_BACKGROUND) < 1.6 ? "#6b7280" : null;
         ctx.fillStyle = row.color;
         ctx.fillRect(2, y + 2, 10, ROW - 4);
+        if (outline) { ctx.strokeStyle = outline; ctx.lineWidth = 1; ctx.strokeRect(2.5, y + 2.5, 9, ROW - 5); }
         ctx.fillStyle = "#1d1f23";
-        const label = row.kind === "findings" ? `${row.name} (frames)` : row.name;
-        ctx.fillText(fit(ctx, label, LABEL - 20), 16, y + ROW / 2);
+        const label = fit(ctx, labels[r], this.label - 20);
+        drawn.push(label);
+        ctx.fillText(label, 16, y + ROW / 2);
         if (row.kind === "findings") {
           for (const [first, last] of row.ranges) {
             const x0 = this.x(first), x1 = Math.max(x0 + 2, this.x(last + 1));
@@ -137,10 +159,23 @@
           ctx.globalAlpha = 1;
           ctx.fillStyle = LANE_COLOURS[states[i]];
           ctx.fillRect(x0, y + ROW - LANE, x1 - x0, LANE);
+          if (outline) { ctx.strokeStyle = outline; ctx.lineWidth = 1; ctx.strokeRect(x0 + 0.5, y + 0.5, x1 - x0 - 1, ROW - LANE - 1); }
           i = j + 1;
         }
         ctx.globalAlpha = 1;
       });
+      // Frames with comments: a mark under the axis numbers.
+      ctx.fillStyle = COMMENT_COLOUR;
+      for (const index of this.commentFrames.keys()) {
+        const x = this.x(index) + Math.max(1, unit) / 2;
+        ctx.beginPath();
+        ctx.moveTo(x - 4, AXIS - 7); ctx.lineTo(x + 4, AXIS - 7); ctx.lineTo(x, AXIS - 1);
+        ctx.fill();
+      }
+      // The same names as text inside the canvas, for screen readers (and to check they are whole).
+      const list = document.createElement("ul");
+      for (const label of drawn) list.appendChild(document.createElement("li")).textContent = label;
+      this.canvas.replaceChildren(list);
       this.drawCursor();
     }
 
@@ -157,7 +192,7 @@
       ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
       ctx.drawImage(this.base, 0, 0);
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      const x = this.x(this.current), w = Math.max(2, (this.width - LABEL) / this.frameCount);
+      const x = this.x(this.current), w = Math.max(2, (this.width - this.label) / this.frameCount);
       ctx.fillStyle = "rgba(10, 102, 194, 0.15)";
       ctx.fillRect(x - 1, 0, w, this.canvas.height / ratio);
       ctx.fillStyle = "#0a66c2";
@@ -210,6 +245,20 @@
   function niceStep(raw) {
     const steps = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000];
     return steps.find((s) => s >= raw) || 20000;
+  }
+
+  // WCAG's contrast ratio of two "#RRGGBB" colours (1: the same luminance … 21: black on white).
+  function contrast(a, b) {
+    const luminance = (hex) => {
+      const value = parseInt(hex.slice(1), 16);
+      const [r, g, b] = [(value >> 16) & 255, (value >> 8) & 255, value & 255].map((c) => {
+        c /= 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
   }
 
   function fit(ctx, text, width) {
