@@ -68,8 +68,8 @@ class TrainConfig:
     validate_every: int = 1  # epochs between validations (the last epoch is always validated)
     # The findings classifier (an export without masks, training.classifier): block stages of the pretrained
     # encoder kept frozen, augmented views of each frame whose frozen features are computed once, batch size.
-    frozen_blocks: int = 5
-    views: int = 8
+    frozen_blocks: int = 6
+    views: int = 6
     classifier_batch_size: int = 32
 
     def to_dict(self) -> dict:
