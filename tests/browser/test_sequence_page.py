@@ -63,7 +63,7 @@ def test_the_admin_numbers_frames_as_the_annotation_page(page, live_server, prop
 
 def test_the_effort_spent_is_on_the_sequence_page(page, live_server, proposed, user):
     log_in(page, live_server, "annotator", "secret-pass-123", f"/sequences/{proposed.id}/")
-    row = page.locator("#effort tr[data-tag='Polyp']")
+    row = page.locator("#effort tr[data-effort-tag='Polyp']")
     expect(row.locator("td.num").nth(4)).to_have_text("0")  # nothing accepted yet
     expect(row.locator("td.num").nth(7)).to_have_text("1")  # frame 1 by hand
     proposal = Mask.objects.get(frame__index=2)

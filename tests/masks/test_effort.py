@@ -112,7 +112,7 @@ def test_the_sequence_page_shows_the_effort(client_logged_in, api, sequence, cli
     post(api, f"/api/masks/{proposal.id}/review/", {"decision": "reject"})
     page = client_logged_in.get(f"/sequences/{sequence.id}/").content.decode()
     table = page[page.index('id="effort"'):]
-    polyp = table[table.index('data-tag="Polyp"'):]
+    polyp = table[table.index('data-effort-tag="Polyp"'):]
     cells = [c.split("<")[0] for c in polyp.split('<td class="num">')[1:10]]
     # clicks, masks from clicks, edits, corrections, accepted, rejected, time, frames by hand, from proposals
     assert cells == ["3", "1", "0", "1", "0", "1", "1 min 15 s", "1", "0"]
