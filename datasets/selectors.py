@@ -22,6 +22,7 @@ def export_json(export: DatasetExport) -> dict:
         "progress": export.progress,
         "error": export.error,
         "split": export.split,
+        "warnings": export.split_warnings,
         "counts": export.counts,
         "include_propagated": export.include_propagated,
         "seed": export.seed,

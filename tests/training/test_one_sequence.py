@@ -3,11 +3,14 @@ form; training then validates on a contiguous block of held-out frames, labelled
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 
 import pytest
+from django.core.management import call_command
 
+from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, run_export
 from datasets.splits import frame_block_split, split_warnings
 from tests.datasets.factories import annotated_sequence
@@ -73,3 +76,13 @@ def test_training_validates_on_a_labelled_block_of_held_out_frames(lone, user, c
     assert status["validation_label"] == "Validation Dice (frames held out of the training sequences)"
     page = client_logged_in.get(f"/training/runs/{run.id}/").content.decode()
     assert 'id="validation-note"' in page and "2 frames at the end of the training sequence" in page
+
+
+def test_the_export_command_and_the_status_api_say_it(polyp, user, api, tmp_path):
+    sequence = annotated_sequence("alone", seed=41, count=3, tag=polyp, user=user)[0]
+    out = io.StringIO()
+    call_command("export_dataset", "--name", "cli", "--sequence", str(sequence.id), "--tag", "Polyp",
+                 "--out", str(tmp_path / "one.zip"), stdout=out)
+    assert "Warning: One sequence only" in out.getvalue()
+    export = DatasetExport.objects.get()
+    assert "One sequence only" in api.get(f"/api/exports/{export.id}/").json()["warnings"][0]

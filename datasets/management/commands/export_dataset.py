@@ -55,4 +55,6 @@ class Command(BaseCommand):
         for side, numbers in export.counts.items():
             self.stdout.write(f"{side}: {numbers['sequences']} sequences, {numbers['frames']} frames, "
                               f"{numbers['masks']} masks — sequences {export.split.get(side, [])}")
+        for warning in export.split_warnings:
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
         self.stdout.write(self.style.SUCCESS(f"Export {export.id} “{export.name}” written to {path}."))
