@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "masks",
     "extrapolation",
     "findings",
+    "comments",
     "datasets",
     "training",
     "reports",

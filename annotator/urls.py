@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from annotator.media import protected_media
+from comments import api as comment_api
 from extrapolation import api as extrapolation_api
 from findings import api as finding_api
 from masks import api as mask_api
@@ -19,6 +20,7 @@ api_patterns = [
     path("sequences/<int:sequence_id>/frames/", sequence_api.sequence_frames, name="frames"),
     path("sequences/<int:sequence_id>/masks/", mask_api.sequence_masks, name="masks"),
     path("sequences/<int:sequence_id>/tags/<int:tag_id>/masks/", mask_api.tag_masks, name="tag-masks"),
+    path("masks/restore/", mask_api.restore_mask, name="mask-restore"),
     path("masks/<int:mask_id>/", mask_api.mask_detail, name="mask"),
     path("sequences/<int:sequence_id>/embeddings/", mask_api.sequence_embeddings, name="embeddings"),
     path("sequences/<int:sequence_id>/jobs/", extrapolation_api.sequence_jobs, name="sequence-jobs"),
@@ -31,6 +33,8 @@ api_patterns = [
     path("masks/<int:mask_id>/review/", mask_api.mask_review, name="mask-review"),
     path("sequences/<int:sequence_id>/findings/", finding_api.sequence_findings, name="findings"),
     path("findings/<int:finding_id>/", finding_api.finding_detail, name="finding"),
+    path("sequences/<int:sequence_id>/comments/", comment_api.sequence_comments, name="comments"),
+    path("comments/<int:comment_id>/", comment_api.comment_detail, name="comment"),
 ]
 
 urlpatterns = [

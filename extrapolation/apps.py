@@ -11,4 +11,5 @@ class ExtrapolationConfig(AppConfig):
         from . import receivers
 
         signals.proposal_rejected.connect(receivers.on_proposal_rejected, dispatch_uid="extrapolation-rejected")
+        signals.proposal_restored.connect(receivers.on_proposal_restored, dispatch_uid="extrapolation-restored")
         signals.mask_corrected.connect(receivers.on_mask_corrected, dispatch_uid="extrapolation-corrected")

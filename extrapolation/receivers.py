@@ -8,5 +8,9 @@ def on_proposal_rejected(*, mask, user=None, **kwargs) -> None:
     services.remember_rejection(mask=mask, user=user)
 
 
+def on_proposal_restored(*, mask, user=None, **kwargs) -> None:
+    services.forget_rejection(mask=mask, user=user)
+
+
 def on_mask_corrected(*, mask, user=None, **kwargs) -> None:
     services.rerun_after_correction(mask=mask, user=user)

@@ -117,6 +117,12 @@ def remember_rejection(*, mask: Mask, user=None) -> None:
                                             defaults={"rejected_by": user})
 
 
+def forget_rejection(*, mask: Mask, user=None) -> None:
+    """A person brought back a rejected proposal of a track (an undo): its frame is no longer a rejection."""
+    if mask.track_id is not None:
+        RejectedFrame.objects.filter(track_id=mask.track_id, frame_id=mask.frame_id).delete()
+
+
 def rerun_after_correction(*, mask: Mask, user=None) -> Job | None:
     """Spread a correction of a track's mask to its neighbours: a rerun of the frames between its neighbouring
     keyframes (``EXTRAPOLATE_AFTER_CORRECTION``). None where there is nothing to rerun or it cannot start now

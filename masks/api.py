@@ -7,7 +7,7 @@ import binascii
 import time
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 
 from annotator.api import ApiError, field, get_or_404, json_view, query_int, query_ints, read_json
 from sequences.models import Frame, Sequence
@@ -128,16 +128,68 @@ def generate_mask(request: HttpRequest):
     return mask_json(Mask.objects.select_related("frame", "tag", "created_by").get(pk=mask.pk))
 
 
-@json_view(("GET",))
+@json_view(("GET", "POST"))
 def sequence_masks(request: HttpRequest, sequence_id: int):
-    """Masks of a sequence, optionally of one frame (``?frame_id=``) or one tag (``?tag_id=``)."""
+    """GET: masks of a sequence, optionally of one frame (``?frame_id=``) or one tag (``?tag_id=``).
+    POST: a mask drawn by hand, ``{"frame_id", "tag_id", "mask_color"?, "tool": "polygon" | "box",
+    "vertices": [[x, y], ...], "track_id"?, "work_seconds"?}``; 201 with the mask."""
     sequence = get_or_404(Sequence, sequence_id)
+    if request.method == "POST":
+        return JsonResponse(mask_json(drawn_mask(request, sequence)), status=201)
     masks = Mask.objects.filter(frame__sequence=sequence).select_related("frame", "tag", "created_by", "reviewed_by")
     for name in ("frame_id", "tag_id"):
         value = query_int(request, name)
         if value is not None:
             masks = masks.filter(**{name: value})
     return {"sequence_id": sequence.id, "masks": [mask_json(m) for m in masks.prefetch_related("points")]}
+
+
+def parse_vertices(raw: list) -> list[tuple[float, float]]:
+    """``[[x, y], ...]`` as vertices, or ApiError naming the bad entry."""
+    vertices = []
+    for number, item in enumerate(raw[: services.MAX_POLYGON_VERTICES + 1], start=1):
+        if (not isinstance(item, list) or len(item) != 2
+                or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in item)):
+            raise ApiError(f"Vertex {number} must be [x, y] with two numbers, got {item!r}.")
+        vertices.append((float(item[0]), float(item[1])))
+    return vertices
+
+
+def drawn_mask(request: HttpRequest, sequence: Sequence) -> Mask:
+    body = read_json(request)
+    frame = frame_of_sequence(sequence.id, field(body, "frame_id", int))
+    tag = get_or_404(Tag, field(body, "tag_id", int))
+    track_id = field(body, "track_id", int, required=False)
+    mask = services.draw_mask(
+        frame=frame, tag=tag, color=field(body, "mask_color", str, required=False, default=tag.color),
+        tool=field(body, "tool", str), vertices=parse_vertices(field(body, "vertices", list)),
+        created_by=request.user, track=None if track_id is None else get_or_404(Track, track_id),
+        work_seconds=field(body, "work_seconds", (int, float), required=False),
+    )
+    return Mask.objects.select_related("frame", "tag", "created_by").get(pk=mask.pk)
+
+
+@json_view(("POST",))
+def restore_mask(request: HttpRequest):
+    """Bring back a mask just deleted or rejected (the page's undo) from what the page kept: ``{"frame_id",
+    "tag_id", "mask_color", "png", "source", "segmenter"?, "score"?, "confidence"?, "track_id"?, "keyframe_id"?,
+    "points"?}``; 201 with the new mask (a new id). See ``services.restore_mask``."""
+    body = read_json(request)
+    frame = get_or_404(Frame, field(body, "frame_id", int))
+    tag = get_or_404(Tag, field(body, "tag_id", int))
+    track_id = field(body, "track_id", int, required=False)
+    keyframe_id = field(body, "keyframe_id", int, required=False)
+    mask = services.restore_mask(
+        frame=frame, tag=tag, color=field(body, "mask_color", str), pixels=pixels_of_frame(body, frame),
+        source=field(body, "source", str), segmenter=field(body, "segmenter", str, required=False, default=""),
+        score=field(body, "score", (int, float), required=False),
+        confidence=field(body, "confidence", (int, float), required=False),
+        track=None if track_id is None else get_or_404(Track, track_id, "track"),
+        keyframe=Mask.objects.filter(pk=keyframe_id).first() if keyframe_id is not None else None,
+        points=parse_points(field(body, "points", list, required=False, default=[])), created_by=request.user,
+    )
+    saved = Mask.objects.select_related("frame", "tag", "created_by").get(pk=mask.pk)
+    return JsonResponse(mask_json(saved), status=201)
 
 
 @json_view(("GET", "DELETE"))
@@ -196,16 +248,9 @@ def parse_png_data_url(value: str) -> bytes:
     return data
 
 
-@json_view(("POST",))
-def mask_pixels(request: HttpRequest, mask_id: int):
-    """Replace a mask's pixels: ``{"png": "data:image/png;base64,..."}``, a frame-sized PNG where white
-    (> 127) is the mask, and optionally ``"work_seconds"``, the working time the edit took (recorded as effort).
-    Answers the updated mask (an edited propagated mask becomes a manual keyframe)."""
-    mask = get_or_404(Mask, mask_id)
-    body = read_json(request)
+def pixels_of_frame(body: dict, frame: Frame):
+    """The bool mask of the body's ``"png"`` (a frame-sized PNG data URL, white > 127 = mask), or ApiError."""
     data = parse_png_data_url(field(body, "png", str))
-    work_seconds = services.check_work_seconds(field(body, "work_seconds", (int, float), required=False))
-    frame = mask.frame
     try:  # the size from the header, before a pixel is decoded (a small PNG may declare a huge image)
         width, height = check_image_header(data, settings.MAX_FRAME_PIXELS)
     except ImageRejected as exc:
@@ -213,9 +258,20 @@ def mask_pixels(request: HttpRequest, mask_id: int):
     if (width, height) != (frame.width, frame.height):
         raise ApiError(f"The PNG is {width}×{height}; the frame is {frame.width}×{frame.height}.")
     try:
-        pixels = storage.mask_from_png_bytes(data)
+        return storage.mask_from_png_bytes(data)
     except ValueError as exc:
         raise ApiError(f"Field 'png' is not a usable image: {exc}.") from exc
+
+
+@json_view(("POST",))
+def mask_pixels(request: HttpRequest, mask_id: int):
+    """Replace a mask's pixels: ``{"png": "data:image/png;base64,..."}``, a frame-sized PNG where white
+    (> 127) is the mask, and optionally ``"work_seconds"``, the working time the edit took (recorded as effort).
+    Answers the updated mask (an edited propagated mask becomes a manual keyframe)."""
+    mask = get_or_404(Mask, mask_id)
+    body = read_json(request)
+    pixels = pixels_of_frame(body, mask.frame)
+    work_seconds = services.check_work_seconds(field(body, "work_seconds", (int, float), required=False))
     mask = services.replace_mask_pixels(mask=mask, pixels=pixels, user=request.user, work_seconds=work_seconds)
     return mask_json(Mask.objects.select_related("frame", "tag", "created_by", "reviewed_by").get(pk=mask.pk))
 

@@ -21,6 +21,7 @@ from sequences.selectors import frame_image_key, frame_rgb
 from tags.models import Tag
 
 from . import signals, storage
+from .drawing import rasterise_polygon
 from .models import EffortEvent, Mask, PromptPoint, Track
 from .segmentation.base import PromptPoint as Point
 from .segmentation.base import Segmentation
@@ -218,11 +219,27 @@ def generate_mask(
     """
     roles.require(created_by, "masks.add_mask", "Making a mask")
     color = validate_color(color)
-    if track is not None and (track.sequence_id != frame.sequence_id or track.tag_id != tag.id):
-        raise InvalidInput(f"Track {track.id} is not a track of {tag.name} in this frame's sequence.")
+    check_track(track, frame=frame, tag=tag)
     work = Work(EffortEvent.Kind.CLICKS, clicks=len(points), seconds=check_work_seconds(work_seconds))
     result = segment_frame(frame=frame, points=points)
-    pixels = result.segmentation.mask
+    return save_hand_made_mask(
+        frame=frame, tag=tag, color=color, pixels=result.segmentation.mask, points=points, track=track,
+        segmenter=result.segmenter, score=result.segmentation.score, created_by=created_by, work=work,
+    )
+
+
+def check_track(track: Track | None, *, frame: Frame, tag: Tag) -> None:
+    """InvalidInput unless ``track`` is None or a track of ``tag`` in ``frame``'s sequence."""
+    if track is not None and (track.sequence_id != frame.sequence_id or track.tag_id != tag.id):
+        raise InvalidInput(f"Track {track.id} is not a track of {tag.name} in this frame's sequence.")
+
+
+def save_hand_made_mask(
+    *, frame: Frame, tag: Tag, color: str, pixels: np.ndarray, segmenter: str, created_by, work: Work,
+    points: Seq[Point] = (), score: float | None = None, track: Track | None = None,
+) -> Mask:
+    """Save ``pixels`` as a mask made by hand (from clicks, or drawn as a polygon or a box), as a keyframe of
+    ``track`` or of the track whose proposal of ``tag`` on the frame it overlaps (see :func:`generate_mask`)."""
     replaced = [m for m in Mask.objects.filter(frame=frame, tag=tag, source__in=Mask.PROPOSALS, track__isnull=False)
                 if (track is None or m.track_id == track.id) and same_object(pixels, storage.read_mask(m.file.name))]
     if track is None and replaced:
@@ -231,12 +248,76 @@ def generate_mask(
     with transaction.atomic():
         mask = save_mask(
             frame=frame, tag=tag, color=color, mask=pixels, points=points, track=track,
-            segmenter=result.segmenter, score=result.segmentation.score, created_by=created_by, work=work,
+            segmenter=segmenter, score=score, created_by=created_by, work=work,
         )
         if replaced:
             delete_masks(Mask.objects.filter(pk__in=[m.pk for m in replaced]))
         if track is not None:
             transaction.on_commit(lambda: signals.mask_corrected.send(sender=Mask, mask=mask, user=created_by))
+    return mask
+
+
+#: What the page draws masks with besides clicks and the brush; a mask's ``segmenter`` names it.
+DRAWING_TOOLS = ("polygon", "box")
+MAX_POLYGON_VERTICES = 1000
+
+
+def draw_mask(
+    *, frame: Frame, tag: Tag, color: str, tool: str, vertices: Seq[tuple[float, float]], created_by=None,
+    work_seconds: float | None = None, track: Track | None = None,
+) -> Mask:
+    """Save the polygon (or box: its four corners) ``vertices`` drawn on ``frame`` as a mask made by hand, stored
+    and treated as a mask from clicks (keyframe of a track it corrects included); its vertices count as its clicks
+    in the recorded effort. The polygon's vertices are not kept: the mask's pixels are what it is."""
+    roles.require(created_by, "masks.add_mask", "Drawing a mask")
+    if tool not in DRAWING_TOOLS:
+        raise InvalidInput(f"Tool {tool!r} is not one of {', '.join(DRAWING_TOOLS)}.")
+    if not 3 <= len(vertices) <= MAX_POLYGON_VERTICES:
+        raise InvalidInput(f"A polygon needs 3 to {MAX_POLYGON_VERTICES} vertices, got {len(vertices)}.")
+    for number, (x, y) in enumerate(vertices, start=1):
+        if not (0 <= x <= frame.width and 0 <= y <= frame.height):
+            raise InvalidInput(f"Vertex {number} ({x:g}, {y:g}) is outside the {frame.width}×{frame.height} frame.")
+    color = validate_color(color)
+    check_track(track, frame=frame, tag=tag)
+    pixels = rasterise_polygon(vertices, width=frame.width, height=frame.height)
+    if not pixels.any():
+        raise InvalidInput(f"The {tool} covers no pixel centre: draw it larger.")
+    work = Work(EffortEvent.Kind.CLICKS, clicks=2 if tool == "box" else len(vertices),
+                seconds=check_work_seconds(work_seconds))
+    return save_hand_made_mask(frame=frame, tag=tag, color=color, pixels=pixels, segmenter=tool,
+                               created_by=created_by, work=work, track=track)
+
+
+def restore_mask(
+    *, frame: Frame, tag: Tag, color: str, pixels: np.ndarray, source: str, segmenter: str = "",
+    score: float | None = None, confidence: float | None = None, track: Track | None = None,
+    keyframe: Mask | None = None, points: Seq[Point] = (), created_by=None,
+) -> Mask:
+    """Bring back a mask its page deleted or rejected a moment ago (the page's undo): its pixels and record, as
+    the page kept them, saved as a new mask (a new id and file) through :func:`save_mask`.
+
+    The server deletes rejected and deleted masks for good (see :func:`reject_mask`), so an undo re-creates
+    rather than un-deletes: the row and its file are written together like any other mask, and nothing half-
+    deleted is ever kept. The restored mask is ``created_by``'s (whoever undid), unreviewed if a proposal; a
+    track that no longer exists cannot take it back (the undo is refused), a keyframe that no longer exists is
+    left out. A restored proposal is no longer a rejection of its track on that frame
+    (``signals.proposal_restored``).
+    """
+    roles.require(created_by, "masks.add_mask", "Restoring a mask")
+    if source not in Mask.Source.values:
+        raise InvalidInput(f"Source {source!r} is not one of {', '.join(Mask.Source.values)}.")
+    if confidence is not None and not 0 <= confidence <= 1:
+        raise InvalidInput(f"Confidence {confidence!r} is not in [0, 1].")
+    check_track(track, frame=frame, tag=tag)
+    if keyframe is not None and (track is None or keyframe.track_id != track.id):
+        keyframe = None
+    with transaction.atomic():
+        mask = save_mask(
+            frame=frame, tag=tag, color=color, mask=pixels, points=points, segmenter=segmenter[:100], score=score,
+            created_by=created_by, source=source, track=track, keyframe=keyframe, confidence=confidence,
+        )
+        if mask.source in Mask.PROPOSALS:
+            transaction.on_commit(lambda: signals.proposal_restored.send(sender=Mask, mask=mask, user=created_by))
     return mask
 
 
