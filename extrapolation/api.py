@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from annotator.api import ApiError, field, get_or_404, json_view, read_json
 from masks.api import frame_of_sequence, parse_points
 from masks.models import Mask, Track
-from masks.services import generate_mask, validate_color
+from masks.services import check_work_seconds, generate_mask, validate_color
 from sequences.models import Sequence
 from tags.models import Tag
 
@@ -17,7 +17,8 @@ from .models import ExtrapolationJob
 
 @json_view(("POST",))
 def extrapolate_masks(request: HttpRequest):
-    """Make the keyframe mask from points (or take ``mask_id``) and queue its propagation; 202."""
+    """Make the keyframe mask from points (or take ``mask_id``) and queue its propagation; 202. With points, an
+    optional ``work_seconds`` is the working time the mask took (recorded as effort, as /generate_mask/ does)."""
     body = read_json(request)
     mask_id = field(body, "mask_id", int, required=False)
     if mask_id is not None:
@@ -32,7 +33,9 @@ def extrapolate_masks(request: HttpRequest):
         frame = frame_of_sequence(sequence_id, frame_id)
         tag = get_or_404(Tag, field(body, "tag_id", int))
         color = validate_color(field(body, "mask_color", str, required=False, default=tag.color))
-        keyframe = generate_mask(frame=frame, tag=tag, color=color, points=points, created_by=request.user)
+        work_seconds = check_work_seconds(field(body, "work_seconds", (int, float), required=False))
+        keyframe = generate_mask(frame=frame, tag=tag, color=color, points=points, created_by=request.user,
+                                 work_seconds=work_seconds)
     try:
         job = services.start_extrapolation(keyframe=keyframe, created_by=request.user)
     except services.JobConflict as exc:

@@ -136,3 +136,14 @@ def test_format_seconds():
 def test_generate_mask_body_keeps_json_numbers_only(api, sequence, click_body):
     body = json.dumps(click_body()).replace("}]", '}], "work_seconds": NaN', 1)
     assert post(api, "/generate_mask/", body).status_code == 400
+
+
+def test_save_and_extrapolate_records_the_keyframe_s_clicks_and_time(api, sequence, click_body):
+    body = click_body(work_seconds=21)
+    body["current_frame_id"] = body.pop("frame_id")
+    answer = post(api, "/extrapolate_masks/", body)
+    assert answer.status_code == 202, answer.content
+    [event] = EffortEvent.objects.all()
+    assert (event.kind, event.clicks, event.work_seconds, event.mask_id) == (
+        "clicks", 3, 21.0, answer.json()["keyframe_mask_id"])
+    assert post(api, "/extrapolate_masks/", {**body, "work_seconds": 1e9}).status_code == 400
