@@ -41,7 +41,7 @@ def proposed(sequence, user):
 
 def test_progress_counts_people_s_work_and_ready_for_review_waits_for_the_proposals(page, live_server, proposed):
     log_in(page, live_server, "annotator", "secret-pass-123", f"/sequences/{proposed.id}/")
-    expect(page.locator("#annotated")).to_contain_text("1 frames (17 %)")
+    expect(page.locator("#annotated")).to_contain_text("1 frame (17 %)")
     expect(page.locator("#awaiting-review")).to_contain_text("5 frames with 5 propagated masks")
     page.select_option("select[name=status]", "ready_for_review")
     page.click(".status-form button[type=submit]")

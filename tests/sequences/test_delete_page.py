@@ -29,7 +29,7 @@ def test_a_manager_confirms_then_the_rows_and_files_go(client, user, masked, med
     detail = client.get(f"/sequences/{masked.id}/").content.decode()
     assert f'href="/sequences/{masked.id}/delete/"' in detail
     confirmation = client.get(f"/sequences/{masked.id}/delete/")
-    assert confirmation.status_code == 200 and "6 frames, 1 masks" in confirmation.content.decode()
+    assert confirmation.status_code == 200 and "6 frames, 1 mask," in confirmation.content.decode()
     assert Sequence.objects.filter(pk=masked.pk).exists()  # asking deletes nothing
     folders = [media_root / "sequences" / str(masked.id), media_root / "masks" / str(masked.id)]
     assert all(folder.is_dir() for folder in folders)

@@ -78,4 +78,4 @@ def test_the_sequence_page_says_it_as_the_status_form_error(client_logged_in, pr
     page = answer.content.decode()
     assert answer.status_code == 400
     assert 'id="status-error"' in page and "5 proposals wait for review on 5 frames" in page
-    assert "1 frames (17 %)" in page  # the annotated line counts frame 0 only
+    assert "1 frame (17 %)" in page  # the annotated line counts frame 0 only
