@@ -38,7 +38,8 @@ class Effort:
 
     @property
     def work_time(self) -> str:
-        return format_seconds(self.work_seconds)
+        """The working time as people read it; "—" while none was measured (not the same as no time spent)."""
+        return format_seconds(self.work_seconds) if self.work_seconds else "—"
 
     @property
     def recorded(self) -> bool:

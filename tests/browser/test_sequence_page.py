@@ -61,7 +61,7 @@ def test_the_admin_numbers_frames_as_the_annotation_page(page, live_server, prop
     expect(page.locator("#frame-label")).to_have_text(re.compile(r"^5\b"))
 
 
-def test_the_effort_spent_is_on_the_sequence_page(page, live_server, proposed, user):
+def test_the_effort_spent_is_on_the_sequence_page(page, live_server, proposed, user, screenshot):
     log_in(page, live_server, "annotator", "secret-pass-123", f"/sequences/{proposed.id}/")
     row = page.locator("#effort tr[data-effort-tag='Polyp']")
     expect(row.locator("td.num").nth(4)).to_have_text("0")  # nothing accepted yet
@@ -85,6 +85,7 @@ def test_the_effort_spent_is_on_the_sequence_page(page, live_server, proposed, u
     expect(row.locator("td.num").nth(5)).to_have_text("1")
     expect(row.locator("td.num").nth(7)).to_have_text("1")
     expect(row.locator("td.num").nth(8)).to_have_text("1")
+    screenshot("sequence-page-effort")
 
 
 def csrf(page) -> str:
