@@ -21,7 +21,7 @@ from training.models import TrainingRun
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_a_one_sequence_export_is_warned_about_on_both_pages(page, live_server, user, settings):
+def test_a_one_sequence_export_is_warned_about_on_both_pages(page, live_server, user, settings, screenshot):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     polyp = Tag.objects.get(name="Polyp")
     sequence = annotated_sequence("alone", seed=61, count=3, tag=polyp)[0]
@@ -32,6 +32,7 @@ def test_a_one_sequence_export_is_warned_about_on_both_pages(page, live_server, 
     page.click("#export-form button[type=submit]")
     expect(page.locator(".messages li.warning")).to_contain_text("One sequence only")
     expect(page.locator(".export-row .split-warning")).to_contain_text("no validation or test sequence")
+    screenshot("export-page-split-warning")
     export = DatasetExport.objects.get()
     page.goto(f"{live_server.url}/training/")
     option = page.locator(f"#id_export option[value='{export.id}']")
