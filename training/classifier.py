@@ -109,6 +109,23 @@ def frozen_features(
     return torch.stack([cache.features[s.key] if s.key else computed[id(s)] for s in samples])
 
 
+def precompute_features(samples: Sequence[Sample], *, config: TrainConfig, cache: FeatureCache,
+                        on_heartbeat: Callable[[], None] | None = None) -> None:
+    """Fill ``cache`` with the frozen features of ``samples`` (those with a key) as :func:`train_classifier` with
+    ``config`` would compute them: before the folds of a cross-validation, so that no fold pays for the others."""
+    torch.set_num_threads(choose_threads(config.threads))
+    device = pick_device(config.device)
+    network = build_network(NetworkConfig(classes=0, findings=1, architecture=CLASSIFIER)).to(device)
+    assert isinstance(network, FindingsClassifier)
+    cache.prepare(_signature(config))
+    frozen_features(network, [s for s in samples if s.key], config=config, views=config.views, cache=cache,
+                    device=device, on_heartbeat=on_heartbeat)
+
+
+def _signature(config: TrainConfig) -> tuple:
+    return tuple(config.input_size), config.frozen_blocks, config.views, config.augment, config.seed
+
+
 def _labels(samples: Sequence[Sample], count: int) -> np.ndarray:
     return np.stack([s.findings if s.findings is not None else np.zeros(count, np.float32) for s in samples]) > 0.5
 
@@ -164,7 +181,7 @@ def train_classifier(
     notes = [f"{threads} torch thread(s), device {device}",
              f"classifier: first {config.frozen_blocks} of 7 block stages frozen, {config.views} views cached"]
     cache = cache if cache is not None else FeatureCache()
-    cache.prepare((tuple(config.input_size), config.frozen_blocks, config.views, config.augment, config.seed))
+    cache.prepare(_signature(config))
     train_features = frozen_features(network, train_samples, config=config, views=config.views, cache=cache,
                                      device=device, on_heartbeat=on_heartbeat)
     # Validation frames through the same cache: in a cross-validation they are other folds' training frames.

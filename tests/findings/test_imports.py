@@ -12,7 +12,6 @@ from findings.imports import import_class_folders, import_class_zip, import_find
 from findings.models import FrameFinding
 from sequences.models import Sequence
 from tags.models import Tag
-
 from tests.findings.factories import write_class_folders
 
 

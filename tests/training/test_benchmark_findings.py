@@ -11,7 +11,8 @@ from django.core.management import call_command
 from findings.models import FrameFinding
 from tests.findings.factories import write_class_folders
 
-TINY = ["--minutes", "0.6", "--epochs", "4", "--views", "2", "--input-size", "64x64", "--threads", "1", "--no-deidentify"]
+TINY = ["--minutes", "0.6", "--epochs", "4", "--views", "2", "--input-size", "64x64", "--threads", "1",
+        "--no-deidentify"]
 
 
 @pytest.mark.django_db

@@ -38,7 +38,7 @@ from findings.models import FrameFinding
 from sequences.models import Frame, Sequence
 from sequences.selectors import frame_rgb
 from tags.models import Procedure, Tag
-from training.classifier import FeatureCache
+from training.classifier import FeatureCache, precompute_features
 from training.data import load_export
 from training.inference import Segmenter
 from training.management.commands.train_model import parse_size
@@ -174,6 +174,19 @@ class Command(BaseCommand):
         return [i for i, f in zip(ids, fold, strict=True) if f != 0], [i for i, f in zip(ids, fold, strict=True)
                                                                         if f == 0]
 
+    def samples(self, ids: list[int], names: list[str]) -> list:
+        """The images of ``ids`` as training samples, through an export as training reads them."""
+        tags = list(Tag.objects.filter(name__in=names))
+        export = create_export(name="all images", sequences=Sequence.objects.filter(pk__in=ids), tags=tags,
+                               split={"train": ids, "val": [], "test": []}, enqueue=False)
+        try:
+            run_export(export.id)
+            export.refresh_from_db()
+            return load_export(export_path(export.file.name)).splits["train"]
+        finally:
+            export.refresh_from_db()
+            delete_export(export=export)
+
     def train(self, split: dict[str, list[int]], names: list[str], config: TrainConfig, cache: FeatureCache,
               name: str, load_during: list[float]):
         tags = list(Tag.objects.filter(name__in=names))
@@ -219,6 +232,9 @@ class Command(BaseCommand):
                                    o["seed"])
         cache, scored, timings, folds = FeatureCache(), [], [], []
         started = time.monotonic()
+        # Every image's frozen features once, before the folds (within the minutes): each fold then trains only.
+        precompute_features(self.samples(ids, names), config=config, cache=cache)
+        self.stderr.write(f"frozen features of {len(cache.features)} images: {time.monotonic() - started:.0f} s")
         for fold in range(o["folds"]):
             remaining = config.minutes * 60 - (time.monotonic() - started)
             minutes = remaining / (o["folds"] - fold) / 60
