@@ -48,5 +48,6 @@ urlpatterns = [
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", protected_media, name="media"),
     path("", include("datasets.urls")),
     path("", include("training.urls")),
+    path("", include("reports.urls")),
     path("", include("sequences.urls")),
 ]

@@ -29,6 +29,9 @@ from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, re
 from datasets.models import DatasetExport
 from datasets.services import export_path
 from datasets.splits import frame_block_split
+from reports.models import ProcedureReport
+from reports.recording import Recorder
+from reports.services import lesion_tags, save_report
 from sequences.sources import VIDEO_EXTENSIONS
 from tags.taxonomy import EXCLUSIVE_GROUPS
 
@@ -406,8 +409,12 @@ def _preannotate(job: PreannotationJob) -> str:
     settled = set(sequence_masks.trusted().values_list("frame_id", "tag_id"))
     frames = list(job.sequence.frames.order_by("index"))
     PreannotationJob.objects.filter(pk=job.pk).update(total=len(frames), done=0, written=0, replaced=replaced)
+    # Every frame's findings probabilities and lesion regions, for the procedure report.
+    recorder = Recorder(names=segmenter.finding_names, thresholds=segmenter.finding_thresholds,
+                        lesion_tags=lesion_tags(segmenter.class_names), threshold=job.threshold)
     for done, frame in enumerate(frames, start=1):
         prediction = segmenter.predict(np.ascontiguousarray(frame_rgb(frame)))
+        recorder.add(findings=prediction.findings, masks=prediction.masks, frame_index=frame.index)
         written = 0
         for name, probability in prediction.masks.items():
             tag = tags.get(name)
@@ -425,6 +432,8 @@ def _preannotate(job: PreannotationJob) -> str:
                                                           heartbeat_at=timezone.now())
         if PreannotationJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
             return JobRecord.State.CANCELLED
+    save_report(recorder=recorder, source=ProcedureReport.Source.OFFLINE, fps=job.sequence.fps,
+                sequence=job.sequence, model=job.model, preannotation=job, created_by=job.created_by)
     return JobRecord.State.SUCCEEDED
 
 
