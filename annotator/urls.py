@@ -49,5 +49,6 @@ urlpatterns = [
     path("", include("datasets.urls")),
     path("", include("training.urls")),
     path("", include("reports.urls")),
+    path("", include("findings.urls")),
     path("", include("sequences.urls")),
 ]

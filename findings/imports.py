@@ -40,6 +40,7 @@ from tags.taxonomy import ALIASES
 from .models import FrameFinding
 
 MAX_CSV_ROWS = 1_000_000
+MAX_CSV_BYTES = 64 * 1024**2  # a CSV is read whole: its rows are checked before any is written
 
 
 def _normalised(name: str) -> str:
