@@ -1,11 +1,13 @@
-// The annotation page: a frame on a canvas (zoom and pan), + / − points with a live mask preview, saved
-// masks as overlays, brush and eraser edits of a saved mask, review of propagated masks, frame findings,
-// and the timeline. Plain JavaScript; talks to the JSON API with the page's CSRF token. The drawing parts
-// live in js/annotate/ (viewport.js, editor.js, timeline.js), loaded before this file.
+// The annotation page: a frame on a canvas (zoom and pan), + / − points with a live mask preview (also
+// refining a saved mask), polygon and box drawing, saved masks as overlays, brush and eraser edits of a saved
+// mask, review of propagated masks (undo of a reject or delete), frame findings, comments, playing the
+// sequence, and the timeline. Plain JavaScript; talks to the JSON API with the page's CSRF token. The parts
+// with one job each live in js/annotate/ (viewport, editor, timeline, display, shapes, player, comments) and
+// js/jobs.js, loaded before this file; this file holds the page's state and wires them together.
 (function () {
   "use strict";
 
-  const { Viewport, MaskEditor, Timeline, followJob } = window.Workbench;
+  const { Viewport, MaskEditor, Timeline, followJob, DisplayAdjust, Shape, Player, Comments } = window.Workbench;
   const data = JSON.parse(document.getElementById("page-data").textContent);
   const csrfToken = document.querySelector("[name=csrfmiddlewaretoken]").value;
   const $ = (id) => document.getElementById(id);
@@ -13,6 +15,15 @@
   const ctx = canvas.getContext("2d");
   const tagsById = new Map(data.tags.map((t) => [t.id, t]));
   const OVERLAY_CACHE = 96;
+  // A mask smaller than this is almost always a stray click or stroke: saving one asks first.
+  const MIN_MASK_PIXELS = 20;
+  const urls = {
+    ...data.urls,
+    comments: `/api/sequences/${data.sequence.id}/comments/`,
+    comment: "/api/comments/",
+    restore: "/api/masks/restore/",
+  };
+  const display = new DisplayAdjust($("annotate").dataset.user || "anonymous");
 
   // The frames arrive as parallel arrays (see sequences.views.compact_frames).
   const frames = (() => {
@@ -50,6 +61,10 @@
     findings: [],
     editingFinding: null,
     job: null,
+    drawTool: "clicks",   // "clicks", "polygon" or "box": what a click on the frame does
+    shape: null,          // Shape being drawn (polygon or box)
+    refine: null,         // the saved mask the clicks correct (issue 13), or null
+    removed: [],          // masks deleted or rejected on this page, newest last: {mask, png}, for Undo
   };
 
   // ---------- helpers ----------
@@ -126,10 +141,11 @@
   // ---------- drawing ----------
   function draw() {
     if (!state.image) return;
-    ctx.drawImage(state.image, 0, 0);
+    ctx.drawImage(display.source(state.image), 0, 0);
     const showAll = $("show-all").checked;
     for (const mask of state.masks) {
       if (state.editMask && mask.id === state.editMask.id) continue;
+      if (state.refine && state.preview && mask.id === state.refine.id) continue;  // its refined preview instead
       const layer = state.overlays.get(mask.id);
       if (!layer || !showAll || state.hiddenMasks.has(mask.id) || state.hiddenTags.has(mask.tag_id)) continue;
       ctx.drawImage(layer, 0, 0);
@@ -147,6 +163,7 @@
       ctx.strokeStyle = "#fff";
       ctx.stroke();
     }
+    if (state.shape) state.shape.draw(ctx, $("mask-color").value, screenScale());
     if (state.editor && state.pointer && !state.pan) {
       ctx.beginPath();
       ctx.arc(state.pointer.x, state.pointer.y, Math.max(0.5, state.editor.size / 2), 0, 2 * Math.PI);
@@ -156,8 +173,13 @@
     }
   }
 
-  const viewport = new Viewport(canvas, (v) => {
-    $("zoom-level").textContent = `${Math.round(v.scale * 100)} %`;
+  // Screen pixels per frame pixel, the zoom included: what the zoom label shows (100 % = 1:1).
+  function screenScale() {
+    return canvas.getBoundingClientRect().width / canvas.width || 1;
+  }
+
+  const viewport = new Viewport(canvas, () => {
+    $("zoom-level").textContent = `${Math.round(screenScale() * 100)} %`;
     draw();
   });
 
@@ -193,6 +215,8 @@
     state.redoPoints = [];
     state.preview = null;
     state.selectedMaskId = null;
+    state.shape = null;
+    if (state.refine) stopRefining();
     const frame = frames[index];
     $("frame-slider").value = index;
     $("frame-label").textContent = `${index + 1} / ${frames.length}`;
@@ -212,6 +236,7 @@
       canvas.height = image.naturalHeight;
       // As large as the column allows while the frame and the timeline stay on screen.
       canvas.style.width = `min(100%, calc((100vh - 330px) * ${image.naturalWidth / image.naturalHeight}))`;
+      viewport.apply();  // the zoom label follows the new on-screen size
     }
     draw();
     for (const neighbour of [index + direction, index - direction, index + 2 * direction, index + 3 * direction]) {
@@ -304,6 +329,7 @@
     for (const m of masks) if (!state.overlays.has(m.id)) rememberOverlay(m.id, await tintedOverlay(m.url, m.color));
     if (state.index !== index) return;
     renderMaskList();
+    comments.show(frames[index], masks);
     draw();
     frameShown(index);
   }
@@ -359,6 +385,7 @@
           <span class="actions">
           ${pending ? '<button type="button" class="small accept-mask" title="The proposed mask is right (A)">Accept</button><button type="button" class="small danger reject-mask" title="The proposed mask is wrong: delete it (R)">Reject</button>' : ""}
           <button type="button" class="small edit-mask" title="Fix the pixels with a brush and an eraser (B)">Edit</button>
+          <button type="button" class="small refine-mask" title="Correct it with + / − clicks, starting from its pixels (Shift+R)">Refine with clicks</button>
           ${mask.source === "manual" ? '<button type="button" class="small extrapolate-mask" title="Propagate this mask (and the other keyframes of its track) to every frame">Extrapolate</button>' : ""}
           ${mask.track_id ? '<button type="button" class="small danger delete-track" title="Delete every mask of this track in the sequence">Delete track</button>' : ""}
           <button type="button" class="small danger delete-mask" title="Delete this mask">Delete</button>
@@ -369,6 +396,7 @@
         row.querySelector(".accept-mask")?.addEventListener("click", () => reviewMask(mask, "accept"));
         row.querySelector(".reject-mask")?.addEventListener("click", () => reviewMask(mask, "reject"));
         row.querySelector(".edit-mask").addEventListener("click", () => startEditing(mask));
+        row.querySelector(".refine-mask").addEventListener("click", () => startRefining(mask));
         row.querySelector(".extrapolate-mask")?.addEventListener("click", () => extrapolate({ mask_id: mask.id }));
         row.querySelector(".delete-track")?.addEventListener("click", () => deleteTrack(mask.track_id, masks[0].tag));
         row.querySelector(".toggle-mask").addEventListener("change", (event) => {
@@ -395,10 +423,55 @@
     return candidates.find((m) => m.id === state.selectedMaskId) || (pendingOnly || candidates.length === 1 ? candidates[0] : null);
   }
 
+  // ---------- undo of a delete or a reject ----------
+  // The server deletes a rejected or deleted mask with its file; the page keeps its pixels (read before the
+  // removal) and record, and Undo saves them back as a new mask of the same tag, source and track
+  // (POST /api/masks/restore/). Kept until the page is left.
+  async function keptForUndo(mask) {
+    const image = await loadImage(mask.url);
+    const copy = document.createElement("canvas");
+    copy.width = image.naturalWidth;
+    copy.height = image.naturalHeight;
+    copy.getContext("2d").drawImage(image, 0, 0);
+    return { mask, png: copy.toDataURL("image/png") };
+  }
+
+  function remembered(kept, how) {
+    state.removed.push({ ...kept, how });
+    updateUndoRemove();
+  }
+
+  function updateUndoRemove() {
+    const last = state.removed[state.removed.length - 1];
+    $("undo-remove").hidden = !last;
+    if (last) $("undo-remove").textContent = `Undo: bring back mask #${last.mask.id} (${last.how})`;
+  }
+
+  async function undoRemove() {
+    const last = state.removed[state.removed.length - 1];
+    if (!last) { setStatus("Nothing deleted or rejected on this page to bring back."); return; }
+    const { mask, png } = last;
+    try {
+      const restored = await post(urls.restore, {
+        frame_id: mask.frame_id, tag_id: mask.tag_id, mask_color: mask.color, png, source: mask.source,
+        segmenter: mask.segmenter, score: mask.score, confidence: mask.confidence, track_id: mask.track_id,
+        keyframe_id: mask.keyframe_id, points: mask.points,
+      });
+      state.removed.pop();
+      updateUndoRemove();
+      frames[mask.frame_index].mask_count = (frames[mask.frame_index].mask_count || 0) + 1;
+      setStatus(`Brought back mask #${mask.id} as #${restored.id} (${restored.tag}, ${restored.area} px).`);
+      if (state.index !== mask.frame_index) await showFrame(mask.frame_index);
+      await Promise.all([refreshMasks(), refreshTimeline()]);
+    } catch (error) { setStatus(error.message, true); }
+  }
+
   async function deleteMask(mask, { confirmFirst = false } = {}) {
     if (confirmFirst && !window.confirm(`Delete mask #${mask.id} (${mask.tag})?`)) return;
     try {
+      const kept = await keptForUndo(mask);
       await api(`${data.urls.mask}${mask.id}/`, { method: "DELETE" });
+      remembered(kept, "deleted");
       state.overlays.delete(mask.id);
       setStatus(`Deleted mask #${mask.id}.`);
       await Promise.all([refreshMasks(), refreshTimeline()]);
@@ -427,8 +500,9 @@
 
   async function reviewMask(mask, decision) {
     try {
+      const kept = decision === "reject" ? await keptForUndo(mask) : null;
       await post(`${data.urls.mask}${mask.id}/review/`, { decision });
-      if (decision === "reject") state.overlays.delete(mask.id);
+      if (kept) { remembered(kept, "rejected"); state.overlays.delete(mask.id); }
       setStatus(decision === "accept" ? `Accepted mask #${mask.id}.` : `Rejected mask #${mask.id}: deleted.`);
       await Promise.all([refreshMasks(), refreshTimeline()]);
     } catch (error) { setStatus(error.message, true); }
@@ -523,6 +597,8 @@
   function addPoint(event, sign) {
     event.preventDefault();
     if (!state.image || state.editor || state.tool === "hand" || state.spaceHeld || state.suppressClick) return;
+    if (state.drawTool === "polygon") { if (event.type === "click") addVertex(event); return; }
+    if (state.drawTool === "box") return;  // drawn by dragging
     state.points.push({ ...canvasPoint(event), sign });
     state.redoPoints = [];
     pointsChanged();
@@ -534,7 +610,122 @@
     requestPreview();
   }
 
+  // ---------- polygon and box ----------
+  function setDrawTool(tool) {
+    if (state.editor) { setStatus("Save or cancel the brush edits first.", true); return; }
+    if (tool !== "clicks" && state.refine) stopRefining();
+    state.drawTool = tool;
+    state.shape = null;
+    for (const name of ["clicks", "polygon", "box"]) $(`tool-${name}`).setAttribute("aria-pressed", String(name === tool));
+    canvas.classList.toggle("drawing", tool !== "clicks");
+    if (tool !== "clicks" && state.points.length) { state.points = []; state.redoPoints = []; state.preview = null; state.previewSeq++; }
+    setStatus({
+      clicks: "Clicks: left-click a + point on the object, right-click a − point.",
+      polygon: "Polygon: click its corners; close it on the first corner, by double-click or Enter.",
+      box: "Box: drag from one corner to the opposite one.",
+    }[tool]);
+    updatePointsUi();
+    draw();
+  }
+
+  function addVertex(event) {
+    if (!state.shape) state.shape = new Shape("polygon", canvas.width, canvas.height);
+    if (state.shape.closed) return;
+    const tolerance = window.Workbench.SHAPE_CLOSE_DISTANCE / screenScale();
+    const { x, y } = framePoint(event);
+    const last = state.shape.vertices[state.shape.vertices.length - 1];
+    if (last && Math.hypot(x - last[0], y - last[1]) < tolerance / 2) return;  // a double-click's second click
+    state.shape.addVertex([x, y], tolerance);
+    shapeChanged();
+  }
+
+  function shapeChanged() {
+    const shape = state.shape;
+    if (shape) {
+      setStatus(shape.ready()
+        ? `${shape.kind === "box" ? "Box" : "Polygon"}: ${shape.area()} px. Save with Enter.`
+        : `Polygon: ${shape.vertices.length} corner${shape.vertices.length === 1 ? "" : "s"}; close it on the first corner, by double-click or Enter.`);
+    }
+    updatePointsUi();
+    draw();
+  }
+
+  async function saveShape({ thenExtrapolate = false } = {}) {
+    const shape = state.shape;
+    if (shape.kind === "polygon" && !shape.closed && !shape.close()) return;
+    if (!confirmSmall(shape.area())) return;
+    const frame = frames[state.index];
+    $("save-mask").disabled = true;
+    try {
+      const mask = await post(data.urls.masks, {
+        frame_id: frame.id, tag_id: parseInt($("tag-select").value, 10), mask_color: $("mask-color").value.toUpperCase(),
+        tool: shape.kind, vertices: shape.vertices,
+      });
+      state.shape = null;
+      frame.mask_count = (frame.mask_count || 0) + 1;
+      setStatus(`Saved mask #${mask.id} (${mask.tag}, ${mask.area} px, ${shape.kind}).`);
+      updatePointsUi();
+      await refreshMasks();
+      refreshTimeline();
+      if (thenExtrapolate) await extrapolate({ mask_id: mask.id });
+    } catch (error) {
+      setStatus(error.message, true);
+      updatePointsUi();
+    }
+  }
+
+  // Saving a mask of fewer than MIN_MASK_PIXELS asks first; returns whether to go on.
+  function confirmSmall(area) {
+    if (area >= MIN_MASK_PIXELS) return true;
+    return window.confirm(`This mask has only ${area} pixel${area === 1 ? "" : "s"} (fewer than ${MIN_MASK_PIXELS}): `
+      + "it may be a stray click or stroke. Save it anyway?");
+  }
+
+  // ---------- refining a saved mask with clicks (issue 13) ----------
+  // The clicks start from the mask's pixels (POST /generate_mask/ with its mask_id): the preview shows the
+  // corrected mask, and saving replaces that mask's pixels (a proposal so corrected becomes a keyframe by hand).
+  function startRefining(mask) {
+    if (!mask) { setStatus("Select a mask to refine (click its line in the list).", true); return; }
+    if (state.editor && !leaveEditing()) return;
+    if (state.drawTool !== "clicks") setDrawTool("clicks");
+    state.refine = mask;
+    state.points = [];
+    state.redoPoints = [];
+    state.preview = null;
+    state.previewSeq++;
+    $("prompt-title").textContent = "Refine a mask";
+    $("refine-mask-id").textContent = `#${mask.id} (${mask.tag})`;
+    $("refine-row").hidden = false;
+    $("draw-tools").hidden = true;
+    $("mask-color").value = mask.color.toLowerCase();
+    $("save-mask").textContent = "Save refinement";
+    setStatus(`Refining mask #${mask.id}: + clicks add to it, − clicks remove from it; Enter saves.`);
+    updatePointsUi();
+    draw();
+  }
+
+  function stopRefining() {
+    state.refine = null;
+    state.points = [];
+    state.redoPoints = [];
+    state.preview = null;
+    state.previewSeq++;
+    $("prompt-title").textContent = "New mask";
+    $("refine-row").hidden = true;
+    $("draw-tools").hidden = false;
+    $("save-mask").textContent = "Save mask";
+    $("tag-select").dispatchEvent(new Event("change"));  // the tag's colour again
+    updatePointsUi();
+    draw();
+  }
+
   function undoPoint() {
+    if (state.shape) {
+      state.shape.undoVertex();
+      if (!state.shape.started()) state.shape = null;
+      shapeChanged();
+      return;
+    }
     if (!state.points.length) return;
     state.redoPoints.push(state.points.pop());
     pointsChanged();
@@ -547,7 +738,8 @@
   }
 
   function clearPoints() {
-    if (!state.points.length) return;
+    if (state.shape) { state.shape = null; setStatus("Shape discarded."); shapeChanged(); return; }
+    if (!state.points.length) { if (state.refine) stopRefining(); return; }
     state.redoPoints = [...state.points].reverse();
     state.points = [];
     pointsChanged();
@@ -563,17 +755,23 @@
   function updatePointsUi() {
     const plus = state.points.filter((p) => p.sign === "+").length;
     const minus = state.points.length - plus;
-    $("points-info").textContent = state.points.length ? `${plus} + / ${minus} − points` : "No points";
-    $("save-mask").disabled = plus === 0 || !state.preview || !$("tag-select").value;
-    $("save-extrapolate").disabled = $("save-mask").disabled;
-    $("undo-point").disabled = !state.points.length;
-    $("redo-point").disabled = !state.redoPoints.length;
-    $("clear-points").disabled = !state.points.length;
+    const shape = state.shape;
+    $("points-info").textContent = shape
+      ? `${shape.kind === "box" ? "Box" : "Polygon"}: ${shape.ready() ? `${shape.area()} px` : `${shape.vertices.length} corners`}`
+      : state.points.length ? `${plus} + / ${minus} − points` : "No points";
+    const ready = shape ? shape.ready() || (shape.kind === "polygon" && shape.vertices.length >= 3)
+      : (state.refine ? state.points.length > 0 : plus > 0) && !!state.preview;
+    $("save-mask").disabled = !ready || (!state.refine && !$("tag-select").value);
+    $("save-extrapolate").disabled = $("save-mask").disabled || !!state.refine;
+    $("undo-point").disabled = !state.points.length && !shape;
+    $("redo-point").disabled = !state.redoPoints.length || !!shape;
+    $("clear-points").disabled = !state.points.length && !shape;
   }
 
   async function requestPreview() {
     const seq = ++state.previewSeq;
-    if (!state.points.some((p) => p.sign === "+")) {
+    const enough = state.refine ? state.points.length > 0 : state.points.some((p) => p.sign === "+");
+    if (!enough) {
       state.preview = null;
       updatePointsUi();
       draw();
@@ -583,7 +781,10 @@
     setStatus("Segmenting…");
     const frame = frames[state.index];
     try {
-      const body = await post(data.urls.generate, { sequence_id: data.sequence.id, frame_id: frame.id, points: state.points, preview: true });
+      const body = await post(data.urls.generate, {
+        sequence_id: data.sequence.id, frame_id: frame.id, points: state.points, preview: true,
+        ...(state.refine ? { mask_id: state.refine.id } : {}),
+      });
       if (seq !== state.previewSeq) return;
       const overlay = await tintedOverlay(body.mask_png, $("mask-color").value);
       if (seq !== state.previewSeq) return;
@@ -600,21 +801,32 @@
 
   async function saveMask({ thenExtrapolate = false } = {}) {
     if ($("save-mask").disabled) return;
+    if (state.shape) { await saveShape({ thenExtrapolate }); return; }
+    if (!confirmSmall(state.preview.area)) return;
     const tagId = parseInt($("tag-select").value, 10);
     const frame = frames[state.index];
+    const refining = state.refine;
     $("save-mask").disabled = true;
     $("save-extrapolate").disabled = true;
     try {
-      const mask = await post(data.urls.generate, {
-        sequence_id: data.sequence.id, frame_id: frame.id, points: state.points,
-        tag_id: tagId, mask_color: $("mask-color").value.toUpperCase(),
-      });
+      const mask = await post(data.urls.generate, refining
+        ? { sequence_id: data.sequence.id, frame_id: frame.id, points: state.points, mask_id: refining.id }
+        : {
+          sequence_id: data.sequence.id, frame_id: frame.id, points: state.points,
+          tag_id: tagId, mask_color: $("mask-color").value.toUpperCase(),
+        });
       state.points = [];
       state.redoPoints = [];
       state.preview = null;
-      frame.mask_count = (frame.mask_count || 0) + 1;
+      if (refining) {
+        state.overlays.delete(mask.id);
+        stopRefining();
+        setStatus(`Refined mask #${mask.id} (${mask.tag}, ${mask.area} px).`);
+      } else {
+        frame.mask_count = (frame.mask_count || 0) + 1;
+        setStatus(`Saved mask #${mask.id} (${mask.tag}, ${mask.area} px).`);
+      }
       updatePointsUi();
-      setStatus(`Saved mask #${mask.id} (${mask.tag}, ${mask.area} px).`);
       await refreshMasks();
       refreshTimeline();
       if (thenExtrapolate) await extrapolate({ mask_id: mask.id });
@@ -691,6 +903,7 @@
     if (!state.editor) return;
     const mask = state.editMask;
     if (!state.editor.changed) { stopEditing(); setStatus("No change to save."); return; }
+    if (!confirmSmall(state.editor.area())) return;
     $("save-edits").disabled = true;
     try {
       const saved = await post(`${data.urls.mask}${mask.id}/pixels/`, { png: state.editor.toPngDataUrl() });
@@ -724,6 +937,14 @@
       canvas.classList.add("panning");
       return;
     }
+    if (state.drawTool === "box" && !state.editor && event.button === 0 && state.image) {
+      event.preventDefault();
+      canvas.setPointerCapture(event.pointerId);
+      const { x, y } = framePoint(event);
+      state.boxStart = [x, y];
+      state.shape = new Shape("box", canvas.width, canvas.height);
+      return;
+    }
     if (state.editor && (event.button === 0 || event.button === 2)) {
       event.preventDefault();
       canvas.setPointerCapture(event.pointerId);
@@ -744,12 +965,24 @@
       return;
     }
     state.pointer = framePoint(event);
+    if (state.boxStart && state.shape) {
+      state.shape.setBox(state.boxStart, [state.pointer.x, state.pointer.y]);
+      draw();
+      return;
+    }
+    if (state.shape && !state.shape.closed) { state.shape.pointer = [state.pointer.x, state.pointer.y]; draw(); }
     if (state.editor?.stroking) state.editor.strokeTo(state.pointer.x, state.pointer.y);
     if (state.editor) draw();
   });
 
   const endPointer = () => {
     if (state.pan) { state.pan = null; canvas.classList.remove("panning"); }
+    if (state.boxStart) {
+      state.boxStart = null;
+      state.suppressClick = true;
+      if (state.shape && !state.shape.area()) state.shape = null;  // a click, not a box
+      shapeChanged();
+    }
     if (state.editor?.stroking) {
       state.editor.endStroke();
       state.editor.tool = state.editor.strokeTool;
@@ -763,6 +996,12 @@
   canvas.addEventListener("auxclick", (event) => event.preventDefault());
   canvas.addEventListener("click", (event) => addPoint(event, event.shiftKey ? "-" : state.mode));
   canvas.addEventListener("contextmenu", (event) => addPoint(event, "-"));
+  canvas.addEventListener("dblclick", (event) => {
+    if (state.drawTool !== "polygon" || !state.shape) return;
+    event.preventDefault();
+    state.shape.close();
+    shapeChanged();
+  });
   $("canvas-wrap").addEventListener("wheel", (event) => {
     event.preventDefault();
     viewport.zoomAt(event.clientX, event.clientY, Math.exp(-event.deltaY * 0.0015));
@@ -895,6 +1134,11 @@
       (e) => showFrame(state.index + (e.key === "ArrowRight" ? 1 : -1) * (e.shiftKey ? 10 : 1))],
     ["Home / End", "First / last frame", (e) => e.key === "Home" || e.key === "End", (e) => showFrame(e.key === "Home" ? 0 : frames.length - 1)],
     ["N", "Next frame to review (low confidence first)", (e) => e.key === "n", nextToReview],
+    ["K", "Play / pause the sequence (with its masks; stops at the last frame)", (e) => e.key === "k", () => togglePlay()],
+    ["C / P / D", "Draw with clicks / a polygon / a box", (e) => ["c", "p", "d"].includes(e.key),
+      (e) => setDrawTool({ c: "clicks", p: "polygon", d: "box" }[e.key])],
+    ["Shift+R", "Refine the selected mask with + / − clicks, starting from it", (e) => e.key === "R",
+      () => startRefining(state.refine || targetMask())],
     ["M", "Switch clicks between + and − points", (e) => e.key === "m", () => setMode(state.mode === "+" ? "-" : "+")],
     ["+ / −", "Clicks add + points / − points", (e) => ["+", "=", "-"].includes(e.key), (e) => setMode(e.key === "-" ? "-" : "+")],
     ["1 … 9", "Choose one of the first nine tags", (e) => /^[1-9]$/.test(e.key), (e) => pickTag(parseInt(e.key, 10))],
@@ -903,11 +1147,12 @@
     ["E", "Save and extrapolate through the sequence", (e) => e.key === "e" && !state.editor, () => saveMask({ thenExtrapolate: true })],
     ["Ctrl+Z", "Undo the last point (or stroke)", (e) => e.key.toLowerCase() === "z" && (e.ctrlKey || e.metaKey) && !e.shiftKey, undo],
     ["Ctrl+Shift+Z / Ctrl+Y", "Redo", (e) => (e.ctrlKey || e.metaKey) && (e.key === "y" || (e.key.toLowerCase() === "z" && e.shiftKey)), redo],
-    ["Esc", "Clear the points, leave the editor, close this help", (e) => e.key === "Escape", () => {
+    ["Esc", "Clear the points (or the shape), stop refining, leave the editor, close this help", (e) => e.key === "Escape", () => {
       if (!$("help").hidden) toggleHelp(false);
       else if (state.editor) leaveEditing();
       else clearPoints();
     }],
+    ["U", "Undo the last delete or reject (brings the mask back)", (e) => e.key === "u", () => undoRemove()],
     ["V", "Show / hide the masks", (e) => e.key === "v", () => { $("show-all").checked = !$("show-all").checked; draw(); }],
     ["B / X", "Brush / eraser (edits the selected mask)", (e) => e.key === "b" || e.key === "x",
       (e) => startEditing(state.editMask || targetMask(), e.key === "b" ? "brush" : "eraser")],
@@ -921,7 +1166,7 @@
     ["I / O", "Frame finding: first / last frame = this frame", (e) => e.key === "i" || e.key === "o",
       (e) => setRangeEnd(e.key === "i" ? "finding-first" : "finding-last")],
     ["F", "Add the frame finding of the form", (e) => e.key === "f", () => $("finding-form").requestSubmit()],
-    ["0", "Fit the frame (zoom 100 %)", (e) => e.key === "0", () => viewport.fit()],
+    ["0", "Fit the frame in its place (the zoom label shows screen pixels per frame pixel: 100 % = 1:1)", (e) => e.key === "0", () => viewport.fit()],
     ["Wheel", "Zoom around the pointer", null, null],
     ["Space + drag / middle drag / H", "Pan (H toggles the hand tool)", (e) => e.key === "h", () => setHand(state.tool !== "hand")],
     ["?", "This help", (e) => e.key === "?", () => toggleHelp()],
@@ -992,7 +1237,7 @@
   // What would be lost by leaving the page now, in words, or null.
   function unsavedWork() {
     if (state.editor?.changed) return `the brush edits of mask #${state.editMask.id}`;
-    if (state.shape?.ready()) return `the ${state.shape.kind} you drew`;
+    if (state.shape?.started()) return `the ${state.shape.kind} you drew`;
     if (state.points.length) return `the ${state.points.length} point${state.points.length > 1 ? "s" : ""} of a new mask`;
     return null;
   }
@@ -1097,6 +1342,60 @@
   for (const id of ["finding-first", "finding-last"]) $(id).addEventListener("input", () => { state.findingRangeSet = true; });
   window.addEventListener("resize", () => { renderThumbs(); viewport.apply(); });
 
+  // ---------- display: brightness, contrast, gamma ----------
+  const DISPLAY_FIELDS = ["brightness", "contrast", "gamma"];
+  function showDisplaySettings() {
+    for (const name of DISPLAY_FIELDS) {
+      const value = display.settings[name];
+      $(`display-${name}`).value = value;
+      $(`display-${name}-value`).textContent = name === "gamma" ? Number(value).toFixed(2) : String(value);
+    }
+    $("display-panel").classList.toggle("adjusted", !display.isNeutral());
+  }
+  for (const name of DISPLAY_FIELDS) {
+    $(`display-${name}`).addEventListener("input", (event) => {
+      display.set({ [name]: Number(event.target.value) });
+      showDisplaySettings();
+      draw();
+    });
+    $(`display-${name}`).addEventListener("change", (event) => event.target.blur());
+  }
+  $("display-reset").addEventListener("click", () => { display.reset(); showDisplaySettings(); draw(); });
+  showDisplaySettings();
+
+  // ---------- playing the sequence ----------
+  const player = new Player({
+    frameCount: frames.length,
+    showFrame: (index) => showFrame(index),
+    currentIndex: () => state.index,
+    onChange: (playing) => {
+      $("play").textContent = playing ? "Pause" : "Play";
+      $("play").setAttribute("aria-pressed", String(playing));
+      if (!playing) setStatus(`Stopped at frame ${state.index + 1}.`);
+    },
+  });
+  function togglePlay() {
+    if (!player.playing) {
+      const what = unsavedWork();
+      if (what && !window.confirm(`Playing moves to other frames: discard ${what}?`)) return;
+      if (state.editor) stopEditing();
+    }
+    player.fps = Number($("play-speed").value);
+    player.toggle();
+  }
+  $("play").addEventListener("click", togglePlay);
+  $("play-speed").addEventListener("change", (event) => { player.fps = Number(event.target.value); });
+
+  // ---------- comments ----------
+  const comments = new Comments({
+    api, urls, list: $("comment-list"), form: $("comment-form"), text: $("comment-text"), about: $("comment-about"),
+    onCounts: (counts) => timeline.setComments(counts), onError: (error) => setStatus(error.message, true),
+  });
+
+  for (const tool of ["clicks", "polygon", "box"]) $(`tool-${tool}`).addEventListener("click", () => setDrawTool(tool));
+  $("cancel-refine").addEventListener("click", stopRefining);
+  $("undo-remove").addEventListener("click", undoRemove);
+
   fillTags();
   fillFindingTags();
   fillHelp();
@@ -1106,6 +1405,7 @@
     showFrame(data.start_index),
     refreshTimeline(),
     refreshFindings(),
+    comments.load(),
   ]).then(() => {
     resetFindingForm();
     document.body.dataset.readyMs = Math.round(performance.now());

@@ -277,4 +277,5 @@ def test_zoom_then_click_lands_on_the_right_pixel(page, live_server, user, seque
     assert abs(points[0][0] - (x + 0.5)) <= 0.5 and abs(points[0][1] - (y + 0.5)) <= 0.5 and points[0][2] == "+"
     assert abs(points[1][0] - (mx + 0.5)) <= 0.5 and abs(points[1][1] - (my + 0.5)) <= 0.5 and points[1][2] == "-"
     page.keyboard.press("0")
-    expect(page.locator("#zoom-level")).to_have_text("100 %")
+    fitted = page.locator("#canvas").bounding_box()["width"] / 384
+    expect(page.locator("#zoom-level")).to_have_text(f"{round(fitted * 100)} %")
