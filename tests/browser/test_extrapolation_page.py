@@ -52,6 +52,10 @@ def test_extrapolate_from_the_page(page, live_server, user, sequence, synthetic,
     expect(page.locator("#job-panel")).to_be_visible()
     expect(page.locator("#job-text")).to_contain_text("Done:", timeout=60_000)
     assert page.evaluate("document.getElementById('job-progress').value") == 5
+    # The status line ends with the job (it used to keep saying "Extrapolating…"), and the masks are read again.
+    expect(page.locator("#status")).to_contain_text("Extrapolation done:")
+    expect(page.locator("#status")).not_to_contain_text("Extrapolating")
+    expect(page.locator("#job-cancel")).to_be_hidden()
     screenshot("extrapolation-done")
 
     propagated = set(Mask.objects.filter(source="propagated").values_list("frame__index", flat=True))
