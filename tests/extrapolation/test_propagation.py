@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import cv2
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 
 from extrapolation.flow import field_of_view, specular_highlights
+from extrapolation.motion import moved, smooth_motion
 from extrapolation.propagation import PropagatedMask, propagate
 from masks.evaluation.metrics import jaccard
 
@@ -36,28 +36,6 @@ def tissue(h: int, w: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     lesion = np.array([165, 85, 120], np.float32) + 25 * shade[..., None]
     image = image * (1 - soft) + lesion * soft
     return np.clip(image, 0, 255).astype(np.uint8), mask
-
-
-def smooth_motion(count: int, *, shift: float = 0.0, zoom: float = 0.0, turn: float = 0.0) -> list[tuple]:
-    """Per frame (dx, dy, scale, angle°): a smooth camera path from the identity."""
-    path = []
-    for t in range(count):
-        s = t / max(count - 1, 1)
-        path.append((shift * math.sin(math.pi * s), 0.6 * shift * (1 - math.cos(math.pi * s)), 1 + zoom * s, turn * s))
-    return path
-
-
-def moved(image: np.ndarray, mask: np.ndarray, path: list[tuple]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Move a frame and its mask along ``path`` (about the image centre) with cv2.warpAffine."""
-    h, w = mask.shape
-    frames, truths = [], []
-    for dx, dy, scale, angle in path:
-        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
-        matrix[:, 2] += (dx, dy)
-        frames.append(cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0)))
-        warped = cv2.warpAffine(mask.astype(np.float32), matrix, (w, h), flags=cv2.INTER_LINEAR)
-        truths.append(warped > 0.5)
-    return frames, truths
 
 
 def mean_j(results: dict[int, PropagatedMask], truths: list[np.ndarray], skip: set[int]) -> float:
