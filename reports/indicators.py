@@ -133,7 +133,7 @@ def runs(flags: np.ndarray) -> list[tuple[int, int]]:
 def timeline(probabilities: np.ndarray, names: Sequence[str], thresholds: Sequence[float], fps: float,
              settings: Settings = Settings()) -> tuple[list[Stretch], np.ndarray]:
     """The steady stretches of every finding (see the module docstring) and the smoothed probabilities."""
-    probabilities = np.asarray(probabilities, np.float64).reshape(-1, len(names))
+    probabilities = np.asarray(probabilities, np.float64).reshape(len(probabilities), len(names))
     # An odd window, centred on its frame: a one-frame flash is averaged with as many frames before as after.
     smoothed = smooth(probabilities, 2 * round(settings.smooth_seconds * fps / 2) + 1)
     min_frames = max(1, round(settings.min_seconds * fps))
@@ -220,7 +220,7 @@ def procedure_report(
     reached or not, when, confidence), ``lesions``, ``indicators`` (those the ``procedure`` has, see
     :data:`INDICATORS`; each with its value and the frames behind it) and what it was computed from.
     ``stations``: the procedure's landmark stations (its landmark tags) to tick off."""
-    probabilities = np.asarray(probabilities, np.float64).reshape(-1, len(names))
+    probabilities = np.asarray(probabilities, np.float64).reshape(len(probabilities), len(names))
     count = len(probabilities)
     if fps <= 0:
         raise ValueError(f"fps must be above 0, got {fps}.")
@@ -306,3 +306,24 @@ def detections_of(mask: np.ndarray, frame: int, tag: str, *, min_pixels: int = 1
         if area >= min_pixels:
             out.append(Detection(frame=frame, tag=tag, box=(x, y, x + w, y + h), area=area, share=area / total))
     return out
+
+
+def summary(report: dict) -> dict:
+    """What the live page shows as a procedure goes on: each indicator's label and value as text-ready figures,
+    the landmarks reached (in the order they were), and the lesion count."""
+    indicators = []
+    for key, item in report["indicators"].items():
+        entry = {"key": key, "label": item["label"]}
+        if "share" in item:
+            entry["share"] = round(item["share"], 4)
+        if "seconds" in item:
+            entry["seconds"] = None if item["seconds"] is None else round(item["seconds"], 1)
+        for field_name in ("reached", "meets_minimum", "minimum_seconds", "count", "landmark"):
+            if field_name in item:
+                entry[field_name] = item[field_name]
+        if key == "stations":
+            entry["seen"], entry["of"] = len(item["seen"]), len(item["of"])
+        indicators.append(entry)
+    reached = sorted((v["first_frame"], name) for name, v in report["landmarks"].items() if v["reached"])
+    return {"frames": report["frames"], "seconds": round(report["seconds"], 1), "indicators": indicators,
+            "landmarks": [name for _, name in reached], "lesions": len(report["lesions"])}

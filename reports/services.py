@@ -7,10 +7,6 @@ times from the sequence's frame rate, lesion thumbnails cut from the frames.
 
 from __future__ import annotations
 
-import base64
-
-import cv2
-import numpy as np
 from django.db import transaction
 
 from sequences.models import Frame, Sequence
@@ -19,10 +15,9 @@ from tags.models import Procedure, Tag
 
 from .indicators import Settings
 from .models import ProcedureReport
-from .recording import Recorder
+from .recording import Recorder, thumbnail
 
 DEFAULT_FPS = 25.0  # a source whose frame rate is unknown (as the live page plays it)
-THUMBNAIL_WIDTH = 160
 
 
 def tag_kinds(names: list[str]) -> dict[str, str]:
@@ -49,21 +44,6 @@ def compute(report: ProcedureReport, settings: Settings = Settings()) -> dict:
                         detections=Recorder.detections_from_rows(report.detections))
     return recorder.report(kinds=report.kinds, fps=report.fps, procedure=report.procedure,
                            stations=stations(report.procedure), settings=settings)
-
-
-def thumbnail(image: np.ndarray, box: tuple[int, int, int, int]) -> str:
-    """A JPEG data URL of uint8 RGB ``image`` cut around ``box`` (x0, y0, x1, y1) with a margin."""
-    x0, y0, x1, y1 = box
-    margin_x, margin_y = max(8, (x1 - x0) // 3), max(8, (y1 - y0) // 3)
-    height, width = image.shape[:2]
-    crop = image[max(0, y0 - margin_y):min(height, y1 + margin_y), max(0, x0 - margin_x):min(width, x1 + margin_x)]
-    crop = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2BGR)
-    cv2.rectangle(crop, (x0 - max(0, x0 - margin_x), y0 - max(0, y0 - margin_y)),
-                  (x1 - max(0, x0 - margin_x) - 1, y1 - max(0, y0 - margin_y) - 1), (0, 230, 255), 2)
-    scale = THUMBNAIL_WIDTH / max(1, crop.shape[1])
-    crop = cv2.resize(crop, (THUMBNAIL_WIDTH, max(1, round(crop.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    ok, data = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 80])
-    return "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode("ascii") if ok else ""
 
 
 def _sequence_thumbnails(report: ProcedureReport, data: dict) -> dict[str, str]:

@@ -23,6 +23,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from reports.recording import Recorder
 from sequences.sources import FrameTooLarge, check_frame_size, video_fps
 
 from .inference import Segmenter
@@ -176,25 +177,38 @@ class LiveFrame:
     tags: list[str]
     latency_ms: float
     fps: float = 0.0
+    report: dict | None = None  # the procedure's indicators so far (every so many frames, see LivePipeline)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "index": self.index, "jpeg": base64.b64encode(self.jpeg).decode("ascii"),
             "findings": {name: round(p, 4) for name, p in self.findings.items()}, "tags": self.tags,
             "latency_ms": round(self.latency_ms, 1), "fps": round(self.fps, 2),
         }
+        if self.report is not None:
+            data["report"] = self.report
+        return data
 
 
 class LivePipeline:
-    """Predict → overlay → encode, one frame at a time, with a segmenter loaded once."""
+    """Predict → overlay → encode, one frame at a time, with a segmenter loaded once.
+
+    With a ``recorder`` (:class:`reports.recording.Recorder`), each frame's prediction is also recorded for the
+    procedure report (the first pass only: a loop's later passes, whose frame indices start again, are not),
+    and every ``summary_every`` recorded frames ``summarise()`` gives the indicators so far to the frame.
+    """
 
     def __init__(self, segmenter: Segmenter, colors: dict[str, tuple[int, int, int]], *, threshold: float = 0.5,
-                 quality: int = 80, size: tuple[int, int] | None = None):
+                 quality: int = 80, size: tuple[int, int] | None = None, recorder: Recorder | None = None,
+                 summarise: Callable[[], dict] | None = None, summary_every: int = 25):
         self.segmenter = segmenter
         self.colors = colors
         self.threshold = threshold
         self.quality = quality
         self.size = size  # (W, H) every frame is resized to, or None for the frames' own size
+        self.recorder = recorder
+        self.summarise = summarise
+        self.summary_every = max(1, summary_every)
 
     def process(self, index: int, image: np.ndarray) -> LiveFrame:
         """The frame ``index``, uint8 RGB (H, W, 3), overlaid and encoded; ``latency_ms`` is this call's time."""
@@ -205,8 +219,14 @@ class LivePipeline:
         shown = overlay(image, prediction.masks, self.colors, threshold=self.threshold)
         jpeg = encode_jpeg(shown, self.quality)
         tags = [name for name, p in prediction.masks.items() if (p >= self.threshold).any()]
+        report = None
+        recorder = self.recorder
+        if recorder is not None and (not recorder.frame_indices or index > recorder.frame_indices[-1]):
+            recorder.add(findings=prediction.findings, masks=prediction.masks, frame_index=index, image=image)
+            if self.summarise is not None and len(recorder.frame_indices) % self.summary_every == 1:
+                report = self.summarise()
         return LiveFrame(index=index, jpeg=jpeg, findings=prediction.findings, tags=tags,
-                         latency_ms=(time.perf_counter() - started) * 1000)
+                         latency_ms=(time.perf_counter() - started) * 1000, report=report)
 
 
 def play(
@@ -252,17 +272,23 @@ def sse_event(data: dict, event: str | None = None) -> bytes:
     return f"{head}data: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-def sse_stream(frames: Iterable[LiveFrame]) -> Iterator[bytes]:
-    """The events of a live stream: one per frame, then an ``end`` event when the frames run out. Closing the
-    stream closes ``frames`` at once (a video's decoder), not whenever they are garbage-collected."""
+def sse_stream(frames: Iterable[LiveFrame], *, finish: Callable[[], dict] | None = None) -> Iterator[bytes]:
+    """The events of a live stream: one per frame, then an ``end`` event when the frames run out, carrying what
+    ``finish()`` answers (it saves the procedure report). Closing the stream closes ``frames`` at once (a video's
+    decoder), not whenever they are garbage-collected, and calls ``finish`` if the frames had not run out (a
+    stream stopped is a procedure ended too); ``finish`` must then be safe to call once more."""
+    ended = False
     try:
         for frame in frames:
             yield sse_event(frame.to_json())
-        yield sse_event({}, event="end")
+        ended = True
+        yield sse_event(finish() if finish is not None else {}, event="end")
     finally:
         close = getattr(frames, "close", None)
         if close is not None:
             close()
+        if not ended and finish is not None:
+            finish()
 
 
 class StreamSlots:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
@@ -29,10 +30,12 @@ from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, re
 from datasets.models import DatasetExport
 from datasets.services import export_path
 from datasets.splits import frame_block_split
+from reports.indicators import summary
 from reports.models import ProcedureReport
 from reports.recording import Recorder
-from reports.services import lesion_tags, save_report
+from reports.services import lesion_tags, save_report, stations, tag_kinds
 from sequences.sources import VIDEO_EXTENSIONS
+from tags.models import Procedure
 from tags.taxonomy import EXCLUSIVE_GROUPS
 
 from .classifier import FeatureCache, train_classifier
@@ -487,12 +490,48 @@ def live_stream(*, model: TrainedModel, source: Sequence | LiveVideo, fps: float
             "(LIVE_MAX_STREAMS): close another live page, or try again when one has ended."
         )
     try:
-        pipeline = LivePipeline(Segmenter(checkpoint_path(model)), colors)
-        events = sse_stream(play(pipeline, frames, fps=rate, loop=loop))
+        segmenter = Segmenter(checkpoint_path(model))
+        recorder, summarise, finish = _live_report(model=model, source=source, segmenter=segmenter,
+                                                   fps=source.fps or DEFAULT_LIVE_FPS)
+        pipeline = LivePipeline(segmenter, colors, recorder=recorder, summarise=summarise,
+                                summary_every=max(1, round(rate or DEFAULT_LIVE_FPS)))
+        events = sse_stream(play(pipeline, frames, fps=rate, loop=loop), finish=finish)
     except BaseException:
         LIVE_STREAMS.give_back()
         raise
     return HeldStream(events, LIVE_STREAMS.give_back)
+
+
+def _live_report(*, model: TrainedModel, source: Sequence | LiveVideo, segmenter: Segmenter, fps: float):
+    """A live stream's procedure report: the recorder its frames feed, the summary of the indicators so far (about
+    once a second of the stream), and ``finish``, which saves the report once (when the stream ends or is closed,
+    if a frame was played) and answers the end event's data (the report's URL)."""
+    is_video = isinstance(source, LiveVideo)
+    procedure = Procedure.OTHER if is_video else source.procedure
+    # Read the taxonomy now: while it plays, the stream asks the database nothing.
+    kinds, procedure_stations = tag_kinds(segmenter.finding_names), stations(procedure)
+    recorder = Recorder(names=segmenter.finding_names, thresholds=segmenter.finding_thresholds,
+                        lesion_tags=lesion_tags(segmenter.class_names), keep_thumbnails=is_video)
+    saved: dict = {}
+
+    def summarise() -> dict:
+        return summary(recorder.report(kinds=kinds, fps=fps, procedure=procedure, stations=procedure_stations))
+
+    def finish() -> dict:
+        if "report_url" in saved or not recorder.frame_indices:
+            return dict(saved)
+        if is_video:
+            recorder.frame_indices = [None] * len(recorder.frame_indices)  # a video's frames are not stored
+            thumbnails = recorder.lesion_thumbnails(recorder.report(kinds=kinds, fps=fps, procedure=procedure))
+        else:
+            thumbnails = None
+        report = save_report(recorder=recorder, source=ProcedureReport.Source.LIVE, fps=fps,
+                             sequence=None if is_video else source, live_video=source if is_video else None,
+                             model=model, procedure=procedure, thumbnails=thumbnails)
+        saved.update(report_id=report.id, report_url=reverse("reports:detail", args=[report.id]))
+        return dict(saved)
+
+    return recorder, summarise, finish
 
 
 def upload_live_video(*, upload: UploadedFile, name: str = "", created_by=None) -> LiveVideo:

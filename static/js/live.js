@@ -12,6 +12,13 @@
     state: document.getElementById("live-state"),
     tags: document.getElementById("live-tags"),
   };
+  const procedure = {
+    indicators: document.getElementById("live-indicators"),
+    landmarks: document.getElementById("live-landmarks"),
+    lesions: document.getElementById("live-lesions"),
+    saved: document.getElementById("live-report"),
+    link: document.getElementById("live-report-link"),
+  };
   const toggle = document.getElementById("live-toggle");
   const loop = document.getElementById("live-loop");
   let playing = null;  // the AbortController of the stream being read
@@ -35,10 +42,45 @@
     if (frame.fps > 0) stats.fps.textContent = frame.fps.toFixed(1);
     stats.tags.textContent = frame.tags.length ? frame.tags.join(", ") : "none";
     stats.state.textContent = "playing";
+    if (frame.report) showProcedure(frame.report);
     for (const [name, probability] of Object.entries(frame.findings)) {
       const item = document.querySelector(`#live-findings [data-finding="${CSS.escape(name)}"] strong`);
       if (item) item.textContent = `${Math.round(probability * 100)} %`;
     }
+  }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "—";
+    const total = Math.round(seconds);
+    return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+  }
+
+  // One indicator as the report page words it (reports/templates/reports/report_detail.html).
+  function indicatorText(item) {
+    if (item.share !== undefined) return `${(item.share * 100).toFixed(1)} %`;
+    if (item.key === "caecum") return item.reached ? `yes, at ${duration(item.seconds)}` : "not yet";
+    if (item.key === "withdrawal") {
+      if (item.seconds === null) return "— (caecum not reached)";
+      return `${duration(item.seconds)} (minimum ${duration(item.minimum_seconds)})`;
+    }
+    if (item.key === "stations") return `${item.seen} of ${item.of}`;
+    if (item.key === "lesions") return String(item.count);
+    return duration(item.seconds);
+  }
+
+  // The indicators accrued so far (sent about once a second of the stream).
+  function showProcedure(report) {
+    procedure.indicators.replaceChildren(...report.indicators.map((item) => {
+      const li = document.createElement("li");
+      li.dataset.indicator = item.key;
+      const value = document.createElement("strong");
+      value.textContent = indicatorText(item);
+      li.append(`${item.label}: `, value);
+      return li;
+    }));
+    procedure.landmarks.textContent = report.landmarks.length ? report.landmarks.map((n) => `✓ ${n}`).join(", ")
+      : "none yet";
+    procedure.lesions.textContent = String(report.lesions);
   }
 
   async function refusal(response) {
@@ -84,6 +126,11 @@
           const event = parse(buffer.slice(0, end));
           buffer = buffer.slice(end + 2);
           if (event.event === "end") {
+            const end = JSON.parse(event.data || "{}");
+            if (end.report_url) {
+              procedure.link.href = end.report_url;
+              procedure.saved.hidden = false;
+            }
             stop("ended");
             return;
           }

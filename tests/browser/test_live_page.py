@@ -47,6 +47,11 @@ def test_the_live_page_draws_frames_and_the_achieved_rate(page, live_server, seq
     achieved = float(page.locator("#live-fps").text_content())
     assert 0 < achieved < 13  # paced: never faster than the sequence's rate (how much slower depends on the load)
     assert float(page.locator("#live-latency").text_content()) > 0
+    # the procedure's indicators accrued as it played, and its report was saved when it ended
+    expect(page.locator("#live-indicators [data-indicator=lesions]")).to_contain_text("Lesions:")
+    expect(page.locator("#live-report")).to_be_visible()
+    page.click("#live-report-link")
+    expect(page.locator("h1")).to_contain_text("Procedure report:")
 
 
 def write_video(path: Path, images, fps: float) -> Path:

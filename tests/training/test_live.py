@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from reports.models import ProcedureReport
 from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
 from tags.taxonomy import install_default_tags
@@ -152,10 +153,25 @@ def test_the_stream_sends_one_event_per_frame_then_ends(client_logged_in, model,
     assert [e["event"] for e in sent] == ["message"] * 3 + ["end"]
     for index, event in enumerate(sent[:3]):
         data = event["data"]
-        assert set(data) == {"index", "jpeg", "findings", "tags", "latency_ms", "fps"}
+        # the procedure's indicators so far ride on the first frame, then about once a second of the stream
+        assert set(data) == {"index", "jpeg", "findings", "tags", "latency_ms", "fps"} | ({"report"} if index == 0
+                                                                                          else set())
         assert data["index"] == index and data["findings"] == {} and data["latency_ms"] > 0
         assert decode(base64.b64decode(data["jpeg"])).shape == unseen[0][index].shape
     assert "Polyp" in sent[0]["data"]["tags"] and sent[2]["data"]["fps"] > 0
+    assert sent[0]["data"]["report"]["frames"] == 1
+    # the stream's end saved the procedure report, and says where it is
+    report = ProcedureReport.objects.get(source="live")
+    assert sent[3]["data"] == {"report_id": report.id, "report_url": f"/reports/{report.id}/"}
+    assert report.sequence == small_sequence and report.frame_indices == [0, 1, 2] and report.model == model
+
+
+def test_a_stream_closed_early_saves_what_it_played(client_logged_in, model, small_sequence):
+    response = client_logged_in.get(f"/training/models/{model.id}/live/{small_sequence.id}/stream/?fps=0&loop=1")
+    assert [e["data"]["index"] for e in events(response, 5)] == [0, 1, 2, 0, 1]
+    report = ProcedureReport.objects.get(source="live")
+    assert report.frame_indices == [0, 1, 2]  # the loop's second pass is not recorded
+    assert report.data["indicators"]["lesions"]["count"] >= 0
 
 
 def test_a_looping_stream_goes_on_until_the_client_closes_it(client_logged_in, model, small_sequence):
