@@ -306,8 +306,8 @@ def create_export(
     findings = FrameFinding.objects.filter(sequence__in=sequences, tag__in=tags)
     if not (masks if include_propagated else trusted(masks)).exists() and not findings.exists():
         kind = "" if include_propagated else " made by hand or reviewed"
-        raise InvalidInput(f"No mask{kind} and no frame finding of the chosen tags on the chosen sequences: "
-                           "nothing to export.")
+        raise InvalidInput(f"No mask{kind} of the chosen tags on the chosen sequences, and no frame finding of "
+                           "them: nothing to export.")
     if split is None:
         split = split_by_sequence([s.id for s in sequences], fractions=fractions, seed=seed)
     else:

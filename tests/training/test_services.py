@@ -137,5 +137,7 @@ def test_findings_head_learns_from_the_exports_frame_findings(polyp, user):
     assert model.finding_names == ["Blur"]
     prediction = Segmenter(absolute(model.checkpoint.name)).predict(data.splits["train"][0].image)
     assert set(prediction.findings) == {"Blur"} and 0 <= prediction.findings["Blur"] <= 1
-    scored = model.metrics["val_findings"]["Blur"]  # per-finding AUC and F1 of the head, reported with the model
-    assert set(scored) == {"auc", "f1", "support"} and 0 <= scored["f1"] <= 1
+    # per finding AUC, F1 at the threshold chosen on the validation frames, support: reported with the model
+    scored = model.metrics["val_findings"]["per_class"]["Blur"]
+    assert set(scored) == {"auc", "f1", "threshold", "support"} and 0 <= scored["f1"] <= 1
+    assert 0 < model.metrics["finding_thresholds"]["Blur"] < 1 and model.metrics["val_findings"]["macro_f1"] >= 0
