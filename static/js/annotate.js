@@ -574,6 +574,16 @@
     });
   }
 
+  // A job the page did not start (another person's, or the rerun a correction of a track starts on the server
+  // when it is saved) is followed too.
+  async function followActiveJob() {
+    if (state.job) return;
+    try {
+      const body = await api(`${data.urls.jobs}?active=1`);
+      if (body.jobs.length && !state.job) watchJob(body.jobs[0]);
+    } catch (error) { /* the page works without it */ }
+  }
+
   $("job-cancel").addEventListener("click", async () => {
     if (!state.job) return;
     try { showJob(await api(state.job.cancel_url, { method: "POST" })); } catch (error) { setStatus(error.message, true); }
@@ -668,6 +678,7 @@
       await refreshMasks();
       refreshTimeline();
       if (thenExtrapolate) await extrapolate({ mask_id: mask.id });
+      else followActiveJob();
     } catch (error) {
       setStatus(error.message, true);
       updatePointsUi();
@@ -830,6 +841,7 @@
       await refreshMasks();
       refreshTimeline();
       if (thenExtrapolate) await extrapolate({ mask_id: mask.id });
+      else followActiveJob();
     } catch (error) {
       setStatus(error.message, true);
       updatePointsUi();
@@ -911,6 +923,7 @@
       stopEditing();
       setStatus(`Saved the edits of mask #${saved.id} (${saved.area} px).`);
       await Promise.all([refreshMasks(), refreshTimeline()]);
+      followActiveJob();
     } catch (error) { setStatus(error.message, true); }
     $("save-edits").disabled = false;
   }
@@ -1142,7 +1155,7 @@
     ["M", "Switch clicks between + and − points", (e) => e.key === "m", () => setMode(state.mode === "+" ? "-" : "+")],
     ["+ / −", "Clicks add + points / − points", (e) => ["+", "=", "-"].includes(e.key), (e) => setMode(e.key === "-" ? "-" : "+")],
     ["1 … 9", "Choose one of the first nine tags", (e) => /^[1-9]$/.test(e.key), (e) => pickTag(parseInt(e.key, 10))],
-    ["Enter / Ctrl+S", "Save the mask (or the edits)", (e) => e.key === "Enter" || (e.key === "s" && (e.ctrlKey || e.metaKey)),
+    ["Enter / Ctrl+S", "Save the mask (the shape, the refinement, or the brush edits)", (e) => e.key === "Enter" || (e.key === "s" && (e.ctrlKey || e.metaKey)),
       () => (state.editor ? saveEdits() : saveMask())],
     ["E", "Save and extrapolate through the sequence", (e) => e.key === "e" && !state.editor, () => saveMask({ thenExtrapolate: true })],
     ["Ctrl+Z", "Undo the last point (or stroke)", (e) => e.key.toLowerCase() === "z" && (e.ctrlKey || e.metaKey) && !e.shiftKey, undo],
@@ -1411,5 +1424,5 @@
     document.body.dataset.readyMs = Math.round(performance.now());
     document.body.dataset.ready = "1";  // the benchmark and the browser tests wait for this
   });
-  api(`${data.urls.jobs}?active=1`).then((body) => { if (body.jobs.length) watchJob(body.jobs[0]); }).catch(() => {});
+  followActiveJob();
 })();

@@ -140,11 +140,14 @@ def test_play_the_sequence_with_its_masks(page, live_server, user, sequence, pro
     shown = page.evaluate("window.shown")
     assert [index for index, _ in shown] == [1, 2, 3, 4, 5]
     assert shown[0] == [1, 1]  # frame 2 was drawn with its proposal before moving on
-    # Play again from the start, pause with K.
+    # Play again from the start, slowly, and pause with K.
+    page.select_option("#play-speed", "2")
     page.click("#play")
     expect(page.locator("#play")).to_have_text("Pause")
     page.keyboard.press("k")
     expect(page.locator("#play")).to_have_text("Play")
+    expect(page.locator("#status")).to_contain_text("Stopped at frame")
+    assert page.locator("#frame-label").text_content() != "6 / 6"
 
 
 def test_comments_on_a_frame_and_a_mask(page, live_server, user, sequence, proposals):
