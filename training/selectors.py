@@ -45,7 +45,7 @@ def run_json(run: TrainingRun) -> dict:
 
 
 def preannotation_list() -> QuerySet[PreannotationJob]:
-    return PreannotationJob.objects.select_related("model", "sequence", "created_by")
+    return PreannotationJob.objects.select_related("model", "sequence", "created_by", "report")
 
 
 def preannotation_json(job: PreannotationJob) -> dict:

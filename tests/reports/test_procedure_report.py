@@ -81,3 +81,5 @@ def test_the_page_json_and_csv_link_every_figure_to_its_frames(report, client_lo
     assert by_name["Caecum reached"]["value"] == "True" and by_name["Lesions"]["value"] == "2"
     assert by_name["Withdrawal time"]["link"] == f"{annotate}{caecum_frame}"
     assert sum(row["section"] == "lesion" for row in rows) == 2
+    models_page = client_logged_in.get("/training/models/").content.decode()
+    assert f'href="/reports/{report.id}/">procedure report</a>' in models_page  # beside its pre-annotation job
