@@ -361,8 +361,10 @@ def start_preannotation(*, model: TrainedModel, sequence, user=None, enqueue: bo
 
     if not checkpoint_path(model).is_file():
         raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
-    if not Tag.objects.filter(name__in=model.class_names).exists():
-        raise InvalidInput(f"None of model {model.id}'s tags ({', '.join(model.class_names)}) exists any more.")
+    # A findings classifier draws no mask: its run is for the procedure report (per-frame findings).
+    names = [*model.class_names, *model.finding_names]
+    if not Tag.objects.filter(name__in=names).exists():
+        raise InvalidInput(f"None of model {model.id}'s tags ({', '.join(names)}) exists any more.")
     frames = Frame.objects.filter(sequence=sequence).count()
     if not frames:
         raise InvalidInput(f"Sequence {sequence.id} has no frames.")

@@ -3,15 +3,21 @@ thresholds chosen on validation frames, and the product's inference applies them
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from reports.models import ProcedureReport
+from sequences.services import import_sequence
+from tests.conftest import write_frames
 from tests.findings.factories import class_image
 from training.classifier import FeatureCache, train_classifier
 from training.inference import Segmenter
 from training.network import CLASSIFIER, Checkpoint
+from training.services import run_preannotation, start_preannotation, store_model
 from training.trainer import Sample, TrainConfig
 
 NAMES = ["BBPS 0–1", "BBPS 2–3", "Caecum"]
@@ -71,3 +77,20 @@ def test_the_frozen_features_are_computed_once_per_frame_and_view(trained):
     again = train_classifier(train_samples=samples(6, 1), val_samples=[], finding_names=NAMES,
                              config=replace(CONFIG, epochs=1), groups=GROUPS, cache=cache)
     assert len(cache.features) == 27 and again.checkpoint.finding_thresholds == [0.5, 0.5, 0.5]
+
+
+def test_a_classifier_pre_annotates_for_the_procedure_report(trained, db, user, tmp_path):
+    model = store_model(run=None, result=trained[0], metrics={}, config=CONFIG, name="classes")
+    frames = [class_image("pink", 500 + i) for i in range(8)] + [class_image("dark", 600 + i) for i in range(12)]
+    with tempfile.TemporaryDirectory() as folder:
+        sequence = import_sequence(source=write_frames(Path(folder), frames), name="procedure",
+                                   procedure="colonoscopy", created_by=user).sequence
+    sequence.fps = 4.0
+    sequence.save(update_fields=["fps"])
+    job = start_preannotation(model=model, sequence=sequence, user=user, enqueue=False)
+    assert run_preannotation(job.id) == "succeeded"
+    report = ProcedureReport.objects.get(preannotation=job)
+    assert report.names == NAMES and len(report.probabilities) == 20
+    caecum = report.data["indicators"]["caecum"]
+    assert caecum["reached"] and 7 <= caecum["first_frame"] <= 9  # the dark frames from frame 8
+    assert report.data["indicators"]["lesions"]["count"] == 0  # a classifier draws no mask
