@@ -2,12 +2,16 @@
 // refining a saved mask), polygon and box drawing, saved masks as overlays, brush and eraser edits of a saved
 // mask, review of propagated masks (undo of a reject or delete), frame findings, comments, playing the
 // sequence, and the timeline. Plain JavaScript; talks to the JSON API with the page's CSRF token. The parts
-// with one job each live in js/annotate/ (viewport, editor, timeline, display, shapes, player, comments) and
-// js/jobs.js, loaded before this file; this file holds the page's state and wires them together.
+// with one job each live in js/annotate/ (viewport, editor, timeline, display, shapes, player, comments,
+// findings, focus) and js/jobs.js, loaded before this file; this file holds the page's state (the frame, its
+// masks, points and tools) and wires them together.
 (function () {
   "use strict";
 
-  const { Viewport, MaskEditor, Timeline, followJob, DisplayAdjust, Shape, Player, Comments } = window.Workbench;
+  const {
+    Viewport, MaskEditor, Timeline, followJob, DisplayAdjust, Shape, Player, Comments, Findings,
+    keyBelongsTo, keepKeysForThePage, guardLeaving,
+  } = window.Workbench;
   const data = JSON.parse(document.getElementById("page-data").textContent);
   const csrfToken = document.querySelector("[name=csrfmiddlewaretoken]").value;
   const $ = (id) => document.getElementById(id);
@@ -58,8 +62,6 @@
     spaceHeld: false,
     pan: null,            // {x, y} of the pointer while panning
     pointer: null,        // frame coordinates of the pointer over the canvas
-    findings: [],
-    editingFinding: null,
     job: null,
     drawTool: "clicks",   // "clicks", "polygon" or "box": what a click on the frame does
     shape: null,          // Shape being drawn (polygon or box)
@@ -226,8 +228,7 @@
     timeline.setCurrent(index);
     renderThumbs();
     updatePointsUi();
-    renderFindings();
-    if (!state.findingRangeSet) { $("finding-first").value = index + 1; $("finding-last").value = index + 1; }
+    findings.frameChanged(index);
     const image = await loadImage(frame.url);
     if (state.index !== index) return;  // the annotator moved on meanwhile
     state.image = image;
@@ -1026,97 +1027,11 @@
     canvas.classList.toggle("hand", on);
   }
 
-  // ---------- frame findings ----------
-  function fillFindingTags() {
-    const select = $("finding-tag");
-    // Frame-level findings are mostly quality and landmarks: those come first.
-    fillTagSelect(select, { quality: "Quality findings", landmark: "Anatomical landmarks", pathology: "Pathological findings" });
-  }
-
-  async function refreshFindings() {
-    try {
-      const body = await api(data.urls.findings);
-      state.findings = body.findings;
-      renderFindings();
-    } catch (error) { setStatus(error.message, true); }
-  }
-
-  function renderFindings() {
-    const list = $("finding-list");
-    list.replaceChildren();
-    if (!state.findings.length) {
-      list.innerHTML = '<p class="muted small">No frame finding yet: tag a frame or a range of frames above.</p>';
-      return;
-    }
-    for (const finding of state.findings) {
-      const here = finding.first_index <= state.index && state.index <= finding.last_index;
-      const row = document.createElement("div");
-      row.className = `finding-row${here ? " here" : ""}`;
-      row.dataset.findingId = finding.id;
-      const range = finding.first_index === finding.last_index ? `frame ${finding.first_index + 1}` : `frames ${finding.first_index + 1}–${finding.last_index + 1}`;
-      row.innerHTML = `<span class="swatch"></span><a href="#" class="info"></a>
-        <button type="button" class="small edit-finding" title="Change this finding">Edit</button>
-        <button type="button" class="small danger delete-finding" title="Delete this finding">Delete</button>`;
-      row.querySelector(".swatch").style.background = finding.color;
-      row.querySelector(".info").textContent = `${finding.tag} · ${range}${finding.note ? ` · ${finding.note}` : ""}`;
-      row.querySelector(".info").addEventListener("click", (event) => { event.preventDefault(); showFrame(finding.first_index); });
-      row.querySelector(".edit-finding").addEventListener("click", () => editFinding(finding));
-      row.querySelector(".delete-finding").addEventListener("click", () => deleteFinding(finding));
-      list.appendChild(row);
-    }
-  }
-
-  function resetFindingForm() {
-    state.editingFinding = null;
-    state.findingRangeSet = false;
-    $("finding-first").value = state.index + 1;
-    $("finding-last").value = state.index + 1;
-    $("finding-note").value = "";
-    $("save-finding").textContent = "Add finding";
-    $("cancel-finding").hidden = true;
-  }
-
-  function editFinding(finding) {
-    state.editingFinding = finding;
-    state.findingRangeSet = true;
-    $("finding-tag").value = finding.tag_id;
-    $("finding-first").value = finding.first_index + 1;
-    $("finding-last").value = finding.last_index + 1;
-    $("finding-note").value = finding.note;
-    $("save-finding").textContent = "Update finding";
-    $("cancel-finding").hidden = false;
-  }
-
-  async function saveFinding(event) {
-    event.preventDefault();
-    const body = {
-      tag_id: parseInt($("finding-tag").value, 10),
-      first_index: parseInt($("finding-first").value, 10) - 1,
-      last_index: parseInt($("finding-last").value, 10) - 1,
-      note: $("finding-note").value,
-    };
-    if (Number.isNaN(body.first_index)) body.first_index = state.index;
-    if (Number.isNaN(body.last_index)) body.last_index = body.first_index;
-    try {
-      const editing = state.editingFinding;
-      const saved = editing
-        ? await api(`${data.urls.finding}${editing.id}/`, { method: "PATCH", body: JSON.stringify(body) })
-        : await post(data.urls.findings, body);
-      setStatus(`${editing ? "Updated" : "Added"} ${saved.tag} on frames ${saved.first_index + 1}–${saved.last_index + 1}.`);
-      resetFindingForm();
-      await Promise.all([refreshFindings(), refreshTimeline()]);
-    } catch (error) { setStatus(error.message, true); }
-  }
-
-  async function deleteFinding(finding) {
-    if (!window.confirm(`Delete the finding “${finding.tag}” on frames ${finding.first_index + 1}–${finding.last_index + 1}?`)) return;
-    try {
-      await api(`${data.urls.finding}${finding.id}/`, { method: "DELETE" });
-      setStatus(`Deleted the finding “${finding.tag}”.`);
-      if (state.editingFinding?.id === finding.id) resetFindingForm();
-      await Promise.all([refreshFindings(), refreshTimeline()]);
-    } catch (error) { setStatus(error.message, true); }
-  }
+  // ---------- frame findings (js/annotate/findings.js) ----------
+  const findings = new Findings({
+    api, urls, currentIndex: () => state.index, showFrame: (index) => showFrame(index),
+    onChanged: () => refreshTimeline(), setStatus,
+  });
 
   // ---------- sequence status ----------
   $("sequence-status").addEventListener("change", async (event) => {
@@ -1177,8 +1092,8 @@
       if (mask) deleteMask(mask, { confirmFirst: true }); else setStatus("Select a mask first.");
     }],
     ["I / O", "Frame finding: first / last frame = this frame", (e) => e.key === "i" || e.key === "o",
-      (e) => setRangeEnd(e.key === "i" ? "finding-first" : "finding-last")],
-    ["F", "Add the frame finding of the form", (e) => e.key === "f", () => $("finding-form").requestSubmit()],
+      (e) => findings.setRangeEnd(e.key === "i" ? "first" : "last")],
+    ["F", "Add the frame finding of the form", (e) => e.key === "f", () => findings.submit()],
     ["0", "Fit the frame in its place (the zoom label shows screen pixels per frame pixel: 100 % = 1:1)", (e) => e.key === "0", () => viewport.fit()],
     ["Wheel", "Zoom around the pointer", null, null],
     ["Space + drag / middle drag / H", "Pan (H toggles the hand tool)", (e) => e.key === "h", () => setHand(state.tool !== "hand")],
@@ -1194,26 +1109,8 @@
     }
   }
 
-  // Whether a key pressed on ``target`` is the element's own rather than a shortcut: typing in a field, a
-  // slider's arrows, and Enter or Space on a button or checkbox the keyboard moved to (Tab shows that focus).
-  // A control clicked with the mouse never keeps the focus (below), so Enter saves and Space pans whatever
-  // was clicked last.
-  function keyBelongsTo(target, event) {
-    if (target.closest("select, textarea")) return true;
-    const toggles = ["BUTTON", "SUMMARY", "A"].includes(target.tagName) || (target.tagName === "INPUT" && target.type === "checkbox");
-    if (target.tagName === "INPUT" && !toggles) return true;
-    return toggles && (event.key === "Enter" || event.key === " ") && target.matches(":focus-visible");
-  }
-
-  $("annotate").addEventListener("mousedown", (event) => {
-    if (!event.target.closest("button, input[type=checkbox], summary, a")) return;
-    event.preventDefault();  // no focus for the clicked control; the click itself still happens
-    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
-  });
-  // Lists, sliders and colour: once chosen with the mouse, the keys go back to the page.
-  for (const id of ["tag-select", "sequence-status", "mask-color", "frame-slider", "brush-size", "play-speed"]) {
-    $(id)?.addEventListener("change", (event) => event.target.blur());
-  }
+  // Keys go to the page whatever was clicked last (js/annotate/focus.js).
+  keepKeysForThePage($("annotate"), ["tag-select", "sequence-status", "mask-color", "frame-slider", "brush-size", "play-speed"].map($));
 
   // Capture phase: the page's shortcuts are decided before a focused control acts on the key.
   document.addEventListener("keydown", (event) => {
@@ -1255,23 +1152,7 @@
     return null;
   }
 
-  // The page's own links (top bar included) ask in words; closing the tab, reloading or typing an address get
-  // the browser's own question (beforeunload cannot carry a message).
-  document.addEventListener("click", (event) => {
-    const link = event.target.closest("a[href]");
-    if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    if (link.getAttribute("href").startsWith("#") || link.target === "_blank") return;
-    const what = unsavedWork();
-    if (!what) return;
-    if (window.confirm(`Leave this page without saving ${what}? Unsaved work is lost.`)) {
-      state.leaving = true;
-    } else event.preventDefault();
-  }, true);
-  window.addEventListener("beforeunload", (event) => {
-    if (state.leaving || !unsavedWork()) return;
-    event.preventDefault();
-    event.returnValue = "";
-  });
+  guardLeaving(unsavedWork);
 
   // ---------- set-up ----------
   // Fill a <select> with the tags grouped by kind, kinds in the given order; onTag(tag) sees each tag in order.
@@ -1346,13 +1227,6 @@
   $("hand-tool").addEventListener("click", () => setHand(state.tool !== "hand"));
   $("help-button").addEventListener("click", () => toggleHelp());
   $("help").addEventListener("click", (event) => { if (event.target === $("help")) toggleHelp(false); });
-  $("finding-form").addEventListener("submit", saveFinding);
-  $("cancel-finding").addEventListener("click", resetFindingForm);
-  // Until the annotator sets the range, it follows the current frame.
-  const setRangeEnd = (id) => { $(id).value = state.index + 1; state.findingRangeSet = true; };
-  $("finding-first-here").addEventListener("click", () => setRangeEnd("finding-first"));
-  $("finding-last-here").addEventListener("click", () => setRangeEnd("finding-last"));
-  for (const id of ["finding-first", "finding-last"]) $(id).addEventListener("input", () => { state.findingRangeSet = true; });
   window.addEventListener("resize", () => { renderThumbs(); viewport.apply(); });
 
   // ---------- display: brightness, contrast, gamma ----------
@@ -1410,17 +1284,18 @@
   $("undo-remove").addEventListener("click", undoRemove);
 
   fillTags();
-  fillFindingTags();
+  // Frame-level findings are mostly quality and landmarks: those come first.
+  fillTagSelect($("finding-tag"), { quality: "Quality findings", landmark: "Anatomical landmarks", pathology: "Pathological findings" });
   fillHelp();
   setMode("+");
   setBrushSize(12);
   Promise.all([
     showFrame(data.start_index),
     refreshTimeline(),
-    refreshFindings(),
+    findings.load(),
     comments.load(),
   ]).then(() => {
-    resetFindingForm();
+    findings.resetForm();
     document.body.dataset.readyMs = Math.round(performance.now());
     document.body.dataset.ready = "1";  // the benchmark and the browser tests wait for this
   });
