@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -188,7 +189,9 @@ class Command(BaseCommand):
             delete_export(export=export)
 
     def train(self, split: dict[str, list[int]], names: list[str], config: TrainConfig, cache: FeatureCache,
-              name: str, load_during: list[float]):
+              name: str, load_during: list[float], minutes: Callable[[], float] | None = None):
+        """Export ``split``, read it and train on it; ``minutes()``, asked once the export is read, is the
+        training's budget (default: ``config.minutes``)."""
         tags = list(Tag.objects.filter(name__in=names))
         export = create_export(name=name, sequences=Sequence.objects.filter(
             pk__in=[i for ids in split.values() for i in ids]), tags=tags, split=split, enqueue=False)
@@ -207,6 +210,11 @@ class Command(BaseCommand):
             self.stderr.write(f"{name}: {metrics.summary()}")
             return True
 
+        if minutes is not None:
+            budget = minutes()
+            if budget <= 0:
+                raise CommandError(f"{name}: no time left to train within --minutes.")
+            config = replace(config, minutes=budget)
         return train_on_export(data, config, cache=cache, on_epoch=on_epoch)
 
     def score(self, result, sequences: list[int], class_of: dict[int, str], timings: list[float]) -> list:
@@ -235,16 +243,20 @@ class Command(BaseCommand):
         # Every image's frozen features once, before the folds (within the minutes): each fold then trains only.
         precompute_features(self.samples(ids, names), config=config, cache=cache)
         self.stderr.write(f"frozen features of {len(cache.features)} images: {time.monotonic() - started:.0f} s")
+        deadline = started + config.minutes * 60
         for fold in range(o["folds"]):
-            remaining = config.minutes * 60 - (time.monotonic() - started)
-            minutes = remaining / (o["folds"] - fold) / 60
-            if minutes <= 0:
-                raise CommandError(f"No time left for fold {fold + 1}.")
             held = [i for i, f in zip(ids, fold_of, strict=True) if f == fold]
             train_ids, val_ids = self.split_train_val([i for i, f in zip(ids, fold_of, strict=True) if f != fold],
                                                       class_of, o)
-            result = self.train({"train": train_ids, "val": val_ids, "test": held}, names,
-                                replace(config, minutes=minutes), cache, f"fold {fold + 1}", load_during)
+
+            def fold_minutes(fold: int = fold, held: list[int] = held) -> float:
+                # What is left, shared by this fold and those after it, less this fold's scoring (at the speed
+                # measured so far): exporting, reading and scoring count within --minutes.
+                scoring = len(held) * (float(np.median(timings)) / 1000 if timings else 0.1)
+                return ((deadline - time.monotonic()) / (o["folds"] - fold) - scoring) / 60
+
+            result = self.train({"train": train_ids, "val": val_ids, "test": held}, names, config, cache,
+                                f"fold {fold + 1}", load_during, minutes=fold_minutes)
             fold_scores = self.score(result, held, class_of, timings)
             report = single_label_report(np.array([p for p, _, _ in fold_scores]),
                                          np.array([names.index(t) for _, t, _ in fold_scores]), names)
