@@ -94,3 +94,14 @@ def test_a_classifier_pre_annotates_for_the_procedure_report(trained, db, user, 
     caecum = report.data["indicators"]["caecum"]
     assert caecum["reached"] and 7 <= caecum["first_frame"] <= 9  # the dark frames from frame 8
     assert report.data["indicators"]["lesions"]["count"] == 0  # a classifier draws no mask
+
+
+def test_the_models_page_shows_a_classifiers_figures_per_finding(trained, db, client_logged_in):
+    metrics = {"test_findings": {"macro_auc": 0.99, "macro_f1": 0.9, "per_class": {
+        name: {"auc": 0.99, "f1": 0.9, "threshold": 0.4, "support": 3} for name in NAMES},
+        "confusion": {"Bowel preparation (BBPS)": {"classes": NAMES[:2], "matrix": [[3, 0], [1, 2]], "frames": 6}}}}
+    store_model(run=None, result=trained[0], metrics=metrics, config=CONFIG, name="classes")
+    page = client_logged_in.get("/training/models/").content.decode()
+    assert "macro AUC 0.990, F1 0.900 (test frames)" in page and "<td>BBPS 0–1</td><td>0.990</td>" in page
+    assert "3 0 / 1 2" in page
+
