@@ -24,6 +24,7 @@ api_patterns = [
     path("masks/<int:mask_id>/", mask_api.mask_detail, name="mask"),
     path("sequences/<int:sequence_id>/embeddings/", mask_api.sequence_embeddings, name="embeddings"),
     path("sequences/<int:sequence_id>/jobs/", extrapolation_api.sequence_jobs, name="sequence-jobs"),
+    path("sequences/<int:sequence_id>/review/", extrapolation_api.sequence_review, name="sequence-review"),
     path("jobs/<uuid:job_id>/", extrapolation_api.job_status, name="job"),
     path("jobs/<uuid:job_id>/cancel/", extrapolation_api.job_cancel, name="job-cancel"),
     path("tracks/<int:track_id>/", extrapolation_api.track_detail, name="track"),

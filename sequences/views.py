@@ -223,6 +223,7 @@ def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
                 "frames": f"/api/sequences/{sequence.id}/frames/",
                 "embeddings": f"/api/sequences/{sequence.id}/embeddings/",
                 "timeline": f"/api/sequences/{sequence.id}/timeline/",
+                "review": f"/api/sequences/{sequence.id}/review/",
                 "status": f"/api/sequences/{sequence.id}/status/",
                 "findings": f"/api/sequences/{sequence.id}/findings/",
                 "finding": "/api/findings/",

@@ -273,8 +273,9 @@
 
   async function refreshTimeline() {
     try {
-      const body = await api(data.urls.timeline);
+      const [body, review] = await Promise.all([api(data.urls.timeline), api(data.urls.review)]);
       timeline.setData(body);
+      timeline.setReview(review);
       timeline.setCurrent(state.index);
       const withMasks = timeline.framesWithMasks();
       frames.forEach((frame, i) => { frame.mask_count = withMasks.has(i) ? Math.max(1, frame.mask_count || 0) : 0; });
@@ -287,7 +288,7 @@
 
   function nextToReview() {
     const index = timeline.nextToReview(state.index);
-    if (index < 0) { setStatus("Nothing awaits review: every proposed mask is accepted."); return; }
+    if (index < 0) { setStatus("Nothing awaits review: every proposed mask is accepted and no frame was left empty."); return; }
     showFrame(index);
   }
 
@@ -1061,7 +1062,7 @@
     ["→ / ←", "Next / previous frame (Shift: 10 frames)", (e) => e.key === "ArrowRight" || e.key === "ArrowLeft",
       (e) => showFrame(state.index + (e.key === "ArrowRight" ? 1 : -1) * (e.shiftKey ? 10 : 1))],
     ["Home / End", "First / last frame", (e) => e.key === "Home" || e.key === "End", (e) => showFrame(e.key === "Home" ? 0 : frames.length - 1)],
-    ["N", "Next frame to review (low confidence first)", (e) => e.key === "n", nextToReview],
+    ["N", "Next frame to review (worst first: frames left empty, then low confidence)", (e) => e.key === "n", nextToReview],
     ["K", "Play / pause the sequence (with its masks; stops at the last frame)", (e) => e.key === "k", () => togglePlay()],
     ["C / P / D", "Draw with clicks / a polygon / a box", (e) => ["c", "p", "d"].includes(e.key),
       (e) => setDrawTool({ c: "clicks", p: "polygon", d: "box" }[e.key])],

@@ -135,3 +135,15 @@ def test_propagation_computes_only_the_span():
     results = propagate(frames, None, {0: masks[0], 3: masks[3], 7: masks[7]},
                         on_frame=lambda i, r: seen.append(i), span=(4, 7))
     assert sorted(seen) == [4, 5, 6] and set(results) <= {4, 5, 6}
+
+
+def test_review_puts_frames_left_empty_inside_a_track_first_then_the_least_confident(extrapolated, user, api):
+    track = extrapolated.track_id
+    services.reject_mask(mask=proposals(track)[3], user=user)
+    extrapolate(extrapolated, user, whole=True)
+    answer = api.get(f"/api/sequences/{extrapolated.frame.sequence_id}/review/").json()
+    assert answer["left"] == [[extrapolated.tag_id, [3]]]
+    rest = sorted((m.confidence, i) for i, m in proposals(track).items())
+    assert answer["order"] == [3] + [i for _, i in rest]
+    services.accept_mask(mask=proposals(track)[rest[0][1]], user=user)
+    assert rest[0][1] not in api.get(f"/api/sequences/{extrapolated.frame.sequence_id}/review/").json()["order"]

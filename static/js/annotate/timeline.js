@@ -57,6 +57,14 @@
       this.render();
     }
 
+    // ``review``: the /review/ endpoint's answer: ``order``, the frames to review worst first, and ``left``,
+    // per tag the frames extrapolation left to the annotator (object lost or unsure there).
+    setReview(review) {
+      this.review = review;
+      this.leftByTag = new Map(review.left.map(([tagId, frames]) => [tagId, new Set(frames)]));
+      this.render();
+    }
+
     // ``counts``: Map frame index -> number of comments on that frame (or on its masks).
     setComments(counts) {
       this.commentFrames = counts;
@@ -88,7 +96,9 @@
         return hit ? `${text} · ${row.name}: frames ${hit[0] + 1}–${hit[1] + 1}` : `${text} · ${row.name}: –`;
       }
       const at = bisect(row.frames, index);
-      return row.frames[at] === index ? `${text} · ${row.name}: ${STATE_NAMES[row.states[at]]}` : `${text} · ${row.name}: no mask`;
+      if (row.frames[at] === index) return `${text} · ${row.name}: ${STATE_NAMES[row.states[at]]}`;
+      const left = this.leftByTag && this.leftByTag.get(row.tagId);
+      return `${text} · ${row.name}: ${left && left.has(index) ? "no mask, left to you (extrapolation lost the object)" : "no mask"}`;
     }
 
     render() {
@@ -146,6 +156,19 @@
           }
           return;
         }
+        // Frames extrapolation left to the annotator: a dashed red box, so a gap in a track is not mistaken for
+        // the object's absence.
+        const left = this.leftByTag && this.leftByTag.get(row.tagId);
+        if (left) {
+          ctx.setLineDash([2, 2]);
+          ctx.strokeStyle = LANE_COLOURS[STATE.LOW];
+          ctx.lineWidth = 1;
+          for (const index of left) {
+            const x0 = this.x(index);
+            ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(2, unit) - 1, ROW - 1);
+          }
+          ctx.setLineDash([]);
+        }
         // Runs of consecutive frames in one state are one rectangle: the tag's colour above (solid by hand,
         // faded when propagated) and a lane below whose colour says the review state, never a tag's colour.
         const { frames, states } = row;
@@ -199,9 +222,17 @@
       ctx.fillRect(x - 1, 0, 2, this.canvas.height / ratio);
     }
 
-    // The next frame after ``from`` (wrapping round) with a low-confidence propagated mask awaiting review,
-    // or failing that any propagated mask awaiting review; -1 when nothing awaits.
+    // The frame to review after ``from``: the next in the server's order, worst first (frames left empty inside
+    // a track, then proposals by rising confidence); without that order, the next frame after ``from``
+    // (wrapping round) with a low-confidence proposal, or failing that any proposal; -1 when nothing awaits.
     nextToReview(from) {
+      if (this.review) {
+        const order = this.review.order;
+        if (!order.length) return -1;
+        const at = order.indexOf(from);
+        const next = order[(at + 1) % order.length];
+        return next === from ? -1 : next;
+      }
       for (const wanted of [[STATE.LOW], [STATE.LOW, STATE.PROPAGATED]]) {
         let best = -1, first = -1;
         for (const row of this.rows) {
@@ -220,6 +251,7 @@
     }
 
     awaitingReview() {
+      if (this.review) return this.review.order.length;
       const frames = new Set();
       for (const row of this.rows) {
         if (row.kind !== "masks") continue;
