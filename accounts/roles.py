@@ -33,7 +33,10 @@ from django.core.exceptions import PermissionDenied
 ANNOTATOR, REVIEWER, MANAGER = "annotator", "reviewer", "manager"
 ROLES = (ANNOTATOR, REVIEWER, MANAGER)  # in order: each role holds every permission of those before it
 
-PROJECT_APPS = ("accounts", "sequences", "tags", "masks", "extrapolation", "findings", "datasets", "training")
+PROJECT_APPS = (
+    "accounts", "sequences", "tags", "masks", "extrapolation", "findings", "datasets", "training", "comments",
+    "reports",
+)
 
 # What each role adds to the roles before it. "app.*" is every permission of that app (for the admin).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -3,7 +3,7 @@ from django.contrib import admin
 from masks.models import Mask
 from sequences.models import frame_number
 
-from .models import ExtrapolationJob
+from .models import ExtrapolationJob, RejectedFrame
 
 
 @admin.register(ExtrapolationJob)
@@ -26,3 +26,16 @@ class ExtrapolationJobAdmin(admin.ModelAdmin):
             return "–"
         numbers = ", ".join(str(frame_number(i)) for i in indices)
         return f"frame {numbers}" if len(indices) == 1 else f"frames {numbers}"
+
+
+@admin.register(RejectedFrame)
+class RejectedFrameAdmin(admin.ModelAdmin):
+    """Where people rejected a track's proposal: its reruns leave the frame empty. Deleting one lets the next
+    run propose there again."""
+
+    list_display = ["track", "frame", "rejected_by", "rejected_at"]
+    list_filter = ["track__sequence"]
+    readonly_fields = ["track", "frame", "rejected_by", "rejected_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made by rejecting a proposal on the annotation page

@@ -73,3 +73,11 @@ def test_a_role_change_takes_effect_on_the_same_user_object(people, work):
     assign_role(user=otto, role="reviewer")
     delete_mask(mask=work["keyframe"], user=otto)
     assert not Mask.objects.filter(pk=work["keyframe"].pk).exists()
+
+
+@pytest.mark.django_db
+def test_managers_manage_every_app_of_the_project_in_the_admin():
+    manager = Group.objects.get(name="manager").permissions
+    for codename in ("view_comment", "delete_comment", "view_procedurereport", "change_procedurereport",
+                     "view_rejectedframe"):
+        assert manager.filter(codename=codename).exists(), codename
