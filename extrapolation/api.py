@@ -36,8 +36,9 @@ def extrapolate_masks(request: HttpRequest):
         work_seconds = check_work_seconds(field(body, "work_seconds", (int, float), required=False))
         keyframe = generate_mask(frame=frame, tag=tag, color=color, points=points, created_by=request.user,
                                  work_seconds=work_seconds)
+    whole = field(body, "whole", bool, required=False, default=False)
     try:
-        job = services.start_extrapolation(keyframe=keyframe, created_by=request.user)
+        job = services.start_extrapolation(keyframe=keyframe, created_by=request.user, whole=whole)
     except services.JobConflict as exc:
         raise ApiError(str(exc), status=409) from exc
     answer = services.job_json(job)

@@ -81,7 +81,7 @@ class PropagationParams:
     averaged rather than the object dropped.
     ``min_area_fraction``: stop when the mask is smaller than this fraction of the keyframe's mask.
     ``stop_confidence``, ``stop_patience``: stop after this many frames in a row below this confidence.
-    ``keep_confidence``: a frame whose answer is less confident than this gets no mask (it is left to the
+    ``keep_confidence``: a frame whose evidence-based confidence is below this gets no mask (it is left to the
     annotator, who would otherwise have to find and delete a wrong one); the walk goes on through it.
     ``segmenter_min_iou``: a segmenter's refinement is kept only if it overlaps the propagated mask this much.
     ``feature_side``: long side (pixels) frames are resized to for the backbone's features; 0 turns the
@@ -163,8 +163,6 @@ def propagate(
         return [i for i in order if lo <= i < hi]
 
     def emit(index: int, result: PropagatedMask) -> None:
-        if result.mask is not None and result.confidence < params.keep_confidence:
-            result = PropagatedMask(None, result.confidence, result.source_keyframe)
         if result.mask is not None:
             results[index] = result
         if on_frame is not None and on_frame(index, result) is False:
@@ -182,7 +180,8 @@ def propagate(
                     continue
                 forward: dict[int, tuple[np.ndarray, float]] = {}
                 for index, mask, confidence in propagator.walk(left, masks[left], between):
-                    forward[index] = (np.packbits(mask), confidence)
+                    if mask is not None:
+                        forward[index] = (np.packbits(mask), confidence)
                 shape = masks[left].shape
                 pending = set(between)
                 for index, mask, confidence in propagator.walk(right, masks[right], reversed(between)):
@@ -258,8 +257,11 @@ class _Propagator:
     def __exit__(self, *exc) -> None:
         self.pool.shutdown(wait=True)
 
-    def walk(self, key: int, key_mask: np.ndarray, order: Iterable[int]) -> Iterator[tuple[int, np.ndarray, float]]:
-        """Yield (index, bool mask, confidence) for consecutive frames of ``order`` until the stop rule."""
+    def walk(
+        self, key: int, key_mask: np.ndarray, order: Iterable[int]
+    ) -> Iterator[tuple[int, np.ndarray | None, float]]:
+        """Yield (index, bool mask or None where unsure, confidence) for consecutive frames of ``order`` until
+        the stop rule."""
         p = self.params
         key_frame = prepare_frame(self.load(key))
         if key_frame.rgb.shape[:2] != key_mask.shape:
@@ -296,7 +298,9 @@ class _Propagator:
             low = low + 1 if confidence < p.stop_confidence else 0
             if low >= p.stop_patience:
                 return
-            yield index, mask, confidence * agreement
+            # an unsure frame gets no mask (judged on the evidence, which has an absolute scale; the agreement
+            # only ranks), and the walk goes on through it
+            yield index, (mask if confidence >= p.keep_confidence else None), confidence * agreement
             prev_frame, prev_prob = frame, prob
             if memory is not None:
                 memory.add_recent(features, _on_grid(prob, features.shape[1:]))

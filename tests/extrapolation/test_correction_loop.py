@@ -147,3 +147,17 @@ def test_review_puts_frames_left_empty_inside_a_track_first_then_the_least_confi
     assert answer["order"] == [3] + [i for _, i in rest]
     services.accept_mask(mask=proposals(track)[rest[0][1]], user=user)
     assert rest[0][1] not in api.get(f"/api/sequences/{extrapolated.frame.sequence_id}/review/").json()["order"]
+
+
+def test_the_api_reruns_between_keyframes_unless_asked_for_the_whole_sequence(extrapolated, api):
+    import json
+
+    from django.test import TestCase
+
+    for body, span in (({}, [0, 6]), ({"whole": True}, None)):  # the keyframe is frame 0: no neighbour
+        ExtrapolationJob.objects.filter(state="queued").delete()
+        with TestCase.captureOnCommitCallbacks(execute=False):
+            answer = api.post("/extrapolate_masks/", json.dumps({"mask_id": extrapolated.id, **body}),
+                              content_type="application/json")
+        assert answer.status_code == 202, answer.content
+        assert answer.json()["span"] == span
