@@ -676,15 +676,21 @@
       state.shape = null;
       frame.mask_count = (frame.mask_count || 0) + 1;
       setStatus(`Saved mask #${mask.id} (${mask.tag}, ${mask.area} px, ${shape.kind}).`);
-      updatePointsUi();
-      await refreshMasks();
-      refreshTimeline();
-      if (thenExtrapolate) await extrapolate({ mask_id: mask.id });
-      else followActiveJob();
+      await afterMaskSaved(mask, thenExtrapolate);
     } catch (error) {
       setStatus(error.message, true);
       updatePointsUi();
     }
+  }
+
+  // After a mask is saved (points, refined, drawn): the page shows it, then extrapolates it when asked, or follows
+  // the rerun the server starts after a correction.
+  async function afterMaskSaved(mask, thenExtrapolate) {
+    updatePointsUi();
+    await refreshMasks();
+    refreshTimeline();
+    if (thenExtrapolate) await extrapolate({ mask_id: mask.id });
+    else followActiveJob();
   }
 
   // Saving a mask of fewer than MIN_MASK_PIXELS asks first; returns whether to go on.
@@ -839,11 +845,7 @@
         frame.mask_count = (frame.mask_count || 0) + 1;
         setStatus(`Saved mask #${mask.id} (${mask.tag}, ${mask.area} px).`);
       }
-      updatePointsUi();
-      await refreshMasks();
-      refreshTimeline();
-      if (thenExtrapolate) await extrapolate({ mask_id: mask.id });
-      else followActiveJob();
+      await afterMaskSaved(mask, thenExtrapolate);
     } catch (error) {
       setStatus(error.message, true);
       updatePointsUi();
