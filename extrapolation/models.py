@@ -23,7 +23,7 @@ class ExtrapolationJob(JobRecord):
     left_frames = models.JSONField(
         default=list, blank=True,
         help_text="Indices (0-based) of the frames left to the annotator: object lost, confidence too low, "
-                  "a proposal rejected there, or a mask made by hand there already.",
+                  "or a proposal rejected there.",
     )
     span_start = models.PositiveIntegerField(
         null=True, blank=True, help_text="First frame index recomputed (none: the whole sequence)."

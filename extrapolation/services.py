@@ -202,7 +202,7 @@ def _propagate_track(job: Job) -> str:
         if result.mask is None or not np.any(result.mask) or index in rejected:
             left.append(index)
         elif _covered_by_hand(result.mask, others.get(index, ())):
-            left.append(index)  # a person drew this object here already: never a duplicate over it
+            pass  # a person drew this object here already: never a duplicate over it (nor a frame left to do)
         else:
             save_mask(
                 frame=frames[index], tag=track.tag, color=track.color, mask=result.mask,

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='extrapolationjob',
             name='left_frames',
-            field=models.JSONField(blank=True, default=list, help_text='Indices (0-based) of the frames left to the annotator: object lost, confidence too low, a proposal rejected there, or a mask made by hand there already.'),
+            field=models.JSONField(blank=True, default=list, help_text='Indices (0-based) of the frames left to the annotator: object lost, confidence too low, or a proposal rejected there.'),
         ),
         migrations.AddField(
             model_name='extrapolationjob',
