@@ -69,13 +69,13 @@ def test_the_effort_spent_is_on_the_sequence_page(page, live_server, proposed, u
     proposal = Mask.objects.get(frame__index=2)
     accepted = page.request.post(
         f"{live_server.url}/api/masks/{proposal.id}/review/", data=json.dumps({"decision": "accept"}),
-        headers={"Content-Type": "application/json", "X-CSRFToken": csrf(page)},
+        headers=json_headers(page, live_server),
     )
     assert accepted.ok, accepted.text()
     wrong = Mask.objects.get(frame__index=3)
     rejected = page.request.post(
         f"{live_server.url}/api/masks/{wrong.id}/review/", data=json.dumps({"decision": "reject"}),
-        headers={"Content-Type": "application/json", "X-CSRFToken": csrf(page)},
+        headers=json_headers(page, live_server),
     )
     assert rejected.ok and EffortEvent.objects.count() == 2
     page.reload()
@@ -90,6 +90,12 @@ def test_the_effort_spent_is_on_the_sequence_page(page, live_server, proposed, u
 
 def csrf(page) -> str:
     return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+
+
+def json_headers(page, live_server) -> dict:
+    """What the page's own fetch sends: over HTTPS (the production server) Django's CSRF check also wants the
+    Referer of a page of the site."""
+    return {"Content-Type": "application/json", "X-CSRFToken": csrf(page), "Referer": f"{live_server.url}/"}
 
 
 def test_a_manager_deletes_a_sequence_after_confirming(page, live_server, proposed, media_root):

@@ -5,6 +5,7 @@ the page — with the per-epoch table collapsed (bug 9)."""
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 
 import pytest
@@ -34,6 +35,10 @@ def test_a_one_sequence_export_is_warned_about_on_both_pages(page, live_server, 
     expect(page.locator(".export-row .split-warning")).to_contain_text("no validation or test sequence")
     screenshot("export-page-split-warning")
     export = DatasetExport.objects.get()
+    # against the production server the export runs on its job worker, not in this process: wait for it
+    deadline = time.monotonic() + 120
+    while DatasetExport.objects.get(pk=export.pk).state != "succeeded" and time.monotonic() < deadline:
+        time.sleep(0.5)
     page.goto(f"{live_server.url}/training/")
     option = page.locator(f"#id_export option[value='{export.id}']")
     expect(option).to_have_text(f"One procedure (#{export.id}) — no validation sequence")
