@@ -14,7 +14,7 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import roles
@@ -60,7 +60,7 @@ def track_for_keyframe(*, keyframe: Mask, created_by=None) -> Track:
 def confirmed_masks(track: Track):
     """The track's keyframes: masks made by hand, and propagated ones a reviewer accepted (their pixels
     are confirmed, so a new run keeps them and propagates from them too)."""
-    return track.masks.filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
+    return track.masks.trusted()
 
 
 def rerun_span(*, track: Track, keyframe: Mask, frame_count: int) -> tuple[int, int] | None:
@@ -233,8 +233,7 @@ def _trusted_masks_of_other_tracks(track: Track) -> dict[int, list[str]]:
     """{frame index: files of the masks of ``track``'s tag made by hand or accepted, not in ``track``}."""
     found: dict[int, list[str]] = {}
     rows = (
-        Mask.objects.filter(frame__sequence_id=track.sequence_id, tag_id=track.tag_id)
-        .filter(Q(source=Mask.Source.MANUAL) | Q(reviewed_at__isnull=False))
+        Mask.objects.filter(frame__sequence_id=track.sequence_id, tag_id=track.tag_id).trusted()
         .exclude(track=track)
         .values_list("frame__index", "file")
     )

@@ -146,12 +146,16 @@ def refine_mask(*, mask: Mask, points: Seq[Point], user=None, work_seconds: floa
             mask=mask, pixels=result.segmentation.mask, user=user, tool=f"{result.segmenter} clicks",
             work=Work(EffortEvent.Kind.CLICKS, clicks=len(points), seconds=work_seconds),
         )
-        first = refined.points.count()
-        PromptPoint.objects.bulk_create(
-            PromptPoint(mask=refined, order=first + i, x=p.x, y=p.y, sign="+" if p.positive else "-")
-            for i, p in enumerate(points)
-        )
+        store_points(refined, points, first=refined.points.count())
     return refined
+
+
+def store_points(mask: Mask, points: Seq[Point], *, first: int = 0) -> None:
+    """``points`` as ``mask``'s prompt points, numbered in click order from ``first``."""
+    PromptPoint.objects.bulk_create(
+        PromptPoint(mask=mask, order=first + i, x=p.x, y=p.y, sign="+" if p.positive else "-")
+        for i, p in enumerate(points)
+    )
 
 
 def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -193,10 +197,7 @@ def save_mask(
                 segmenter=segmenter, score=score, created_by=created_by,
                 track=track, keyframe=keyframe, confidence=confidence,
             )
-            PromptPoint.objects.bulk_create(
-                PromptPoint(mask=saved, order=i, x=p.x, y=p.y, sign="+" if p.positive else "-")
-                for i, p in enumerate(points)
-            )
+            store_points(saved, points)
             if work is not None:
                 record_work(work=work, mask=saved, user=created_by)
     except BaseException:
@@ -366,7 +367,7 @@ def replace_mask_pixels(
             current.area = int(pixels.sum())
             current.bbox_x, current.bbox_y, current.bbox_width, current.bbox_height = x, y, w, h
             correction = current.source in Mask.PROPOSALS
-            if current.source in Mask.PROPOSALS:
+            if correction:
                 current.source = Mask.Source.MANUAL
                 current.keyframe = None
                 current.confidence = None
