@@ -99,9 +99,18 @@ class _Robot:
         self.frames = list(Frame.objects.filter(sequence=sequence).order_by("index"))
         self.track_id: int | None = None
 
-    def click_until_good(self, index: int, start: np.ndarray | None, segment) -> tuple[list[PromptPoint], np.ndarray]:
+    def click_until_good(
+        self, index: int, start: np.ndarray | None = None, segment=None, *, timed: bool = True
+    ) -> tuple[list[PromptPoint], np.ndarray]:
         """The robot's clicks on frame ``index`` until J >= 0.85 or 20 clicks: from nothing (``start`` None) or
-        correcting ``start``; ``segment(points)`` is the product's segmentation. Returns (clicks, mask)."""
+        correcting ``start``; ``segment(points)`` is the product's segmentation (by default from nothing on the
+        frame). The segmentation's time counts as the loop's computing when ``timed``. Returns (clicks, mask)."""
+        if segment is None:
+            frame = self.frames[index]
+
+            def segment(points):
+                return mask_services.segment_frame(frame=frame, points=points).segmentation.mask
+
         truth = self.truths[index]
         current = np.zeros_like(truth) if start is None else start
         points: list[PromptPoint] = []
@@ -112,7 +121,8 @@ class _Robot:
             points.append(click)
             began = time.perf_counter()
             current = segment(points)
-            self.effort.machine_s += time.perf_counter() - began
+            if timed:
+                self.effort.machine_s += time.perf_counter() - began
         return points, current
 
     def masks(self) -> dict[int, Mask]:
@@ -129,16 +139,10 @@ class _Robot:
         ]
 
     def draw_keyframe(self, index: int) -> Mask:
-        frame = self.frames[index]
-
-        def segment(points):
-            return mask_services.segment_frame(frame=frame, points=points).segmentation.mask
-
-        points, _ = self.click_until_good(index, None, segment)
+        points, _ = self.click_until_good(index)
         self.effort.clicks += len(points)
-        mask = mask_services.generate_mask(frame=frame, tag=self.tag, color=self.tag.color, points=points,
-                                           created_by=self.user)
-        return mask
+        return mask_services.generate_mask(frame=self.frames[index], tag=self.tag, color=self.tag.color,
+                                           points=points, created_by=self.user)
 
     def correct(self, index: int) -> Mask:
         """Correct frame ``index`` as the page lets a person: clicks refining the mask there, or from nothing."""
@@ -155,8 +159,7 @@ class _Robot:
             if not points:  # already right: accepting it is the review
                 return mask_services.accept_mask(mask=existing, user=self.user)
             mask_services.delete_mask(mask=existing, user=self.user)
-        points, _ = self.click_until_good(index, None, lambda p: mask_services.segment_frame(
-            frame=frame, points=p).segmentation.mask)
+        points, _ = self.click_until_good(index)
         self.effort.clicks += len(points)
         return mask_services.generate_mask(frame=frame, tag=self.tag, color=self.tag.color, points=points,
                                            created_by=self.user, track=Track.objects.get(pk=self.track_id))
@@ -223,18 +226,12 @@ def run_sequence(bench: BenchmarkSequence, *, next_frame: str, tag: Tag, user, p
 def _frame_by_frame(robot: _Robot) -> float:
     """Protocol 1's NoC@85 over every frame of the sequence (20 where never reached; 0 for an empty truth)."""
     counts = []
-    for index, frame in enumerate(robot.frames):
-        if not robot.truths[index].any():
+    for index, truth in enumerate(robot.truths):
+        if not truth.any():
             counts.append(0)
             continue
-
-        def segment(points, frame=frame):
-            return mask_services.segment_frame(frame=frame, points=points).segmentation.mask
-
-        machine = robot.effort.machine_s
-        points, mask = robot.click_until_good(index, None, segment)
-        robot.effort.machine_s = machine  # the baseline's compute is not the loop's
-        counts.append(len(points) if jaccard(mask, robot.truths[index]) >= GOOD else MAX_CLICKS)
+        points, mask = robot.click_until_good(index, timed=False)  # the baseline's computing is not the loop's
+        counts.append(len(points) if jaccard(mask, truth) >= GOOD else MAX_CLICKS)
     return float(np.mean(counts))
 
 
