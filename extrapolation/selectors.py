@@ -10,8 +10,9 @@ from .models import ExtrapolationJob
 def review_order(*, track_id: int, job: ExtrapolationJob | None = None) -> list[int]:
     """The frames (0-based indices) of a track a person should review, worst first: the frames its last run
     (``job``, or the track's latest succeeded job) left empty where the track runs on both sides of them (the
-    object was probably lost there, not gone), then its unreviewed proposals by rising confidence. The
-    annotation page's "Next to review" and the effort benchmark's ``--next confidence`` follow this order."""
+    object was probably lost there, not gone), then the other frames it left, then its unreviewed proposals by
+    rising confidence. The effort benchmark's ``--next confidence`` follows this order; the annotation page's
+    "Next to review" follows :func:`sequence_review`, the same over every track of the sequence."""
     if job is None:
         job = ExtrapolationJob.objects.filter(track_id=track_id, state=ExtrapolationJob.State.SUCCEEDED).first()
     masks = Mask.objects.filter(track_id=track_id).values_list("frame__index", "source", "confidence", "reviewed_at")
@@ -20,11 +21,18 @@ def review_order(*, track_id: int, job: ExtrapolationJob | None = None) -> list[
         (confidence or 0.0, index) for index, source, confidence, reviewed_at in masks
         if source in Mask.PROPOSALS and reviewed_at is None
     )
-    left = [] if job is None else [i for i in job.left_frames if i not in held]
-    if held:
-        first, last = min(held), max(held)
-        left = [i for i in left if first < i < last] + [i for i in left if not first < i < last]
-    return left + [index for _, index in proposals]
+    inside, outside = _left_empty([] if job is None else job.left_frames, held)
+    return inside + outside + [index for _, index in proposals]
+
+
+def _left_empty(left_frames: list[int], held: set[int]) -> tuple[list[int], list[int]]:
+    """The frames a run left to the annotator that still hold no mask of its track (``held``: the frames that
+    do), split into those inside the track's extent (the object was probably lost there, not gone) and the rest."""
+    left = [i for i in left_frames if i not in held]
+    if not held:
+        return [], left
+    first, last = min(held), max(held)
+    return [i for i in left if first < i < last], [i for i in left if not first < i < last]
 
 
 def sequence_review(*, sequence_id: int) -> dict:
@@ -48,15 +56,12 @@ def sequence_review(*, sequence_id: int) -> dict:
         if source in Mask.PROPOSALS and reviewed_at is None:
             proposals.append((confidence or 0.0, index))
     for track_id, job in latest.items():
-        frames = held.get(track_id, set())
-        left = [i for i in job.left_frames if i not in frames]
-        if not left or track_id not in tags:
+        if track_id not in tags:
             continue
-        left_by_tag.setdefault(tags[track_id], set()).update(left)
-        first, last = min(frames), max(frames)
-        empty_inside += [i for i in left if first < i < last]
-    order: list[int] = []
-    for index in sorted(set(empty_inside)) + [index for _, index in sorted(proposals)]:
-        if index not in order:
-            order.append(index)
+        inside, outside = _left_empty(job.left_frames, held[track_id])
+        if inside or outside:
+            left_by_tag.setdefault(tags[track_id], set()).update(inside + outside)
+        empty_inside += inside
+    # each frame once, where it first comes (a dict keeps insertion order)
+    order = list(dict.fromkeys(sorted(set(empty_inside)) + [index for _, index in sorted(proposals)]))
     return {"order": order, "left": [[tag, sorted(frames)] for tag, frames in sorted(left_by_tag.items())]}
