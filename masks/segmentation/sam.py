@@ -348,15 +348,16 @@ class SamSegmenter:
             raise ValueError("SAM needs at least one prompt point")
         box = None if prior is None else _prior_box(prior, image.shape[:2])
         box_key = None if box is None else tuple(box.tolist())
+        start_key = None  # the fingerprint of an initial mask the clicks correct
         if previous_logits is not None:
             previous_logits = np.asarray(previous_logits, dtype=np.float32)
             if previous_logits.shape != _LOGITS_SHAPE:
                 raise ValueError(f"previous_logits must have shape {_LOGITS_SHAPE}, got {previous_logits.shape}")
         elif initial is not None and np.any(initial):
             previous_logits = mask_logits(np.asarray(initial, dtype=bool), self._decoder.transform.target_length)
-            box_key = ("initial", hashlib.sha256(np.packbits(initial).tobytes()).hexdigest())
+            start_key = hashlib.sha256(np.packbits(initial).tobytes()).hexdigest()
         elif image_key is not None and len(points) > 1:
-            previous_logits = self._remembered_logits((image_key, points[:-1], box_key))
+            previous_logits = self._remembered_logits((image_key, points[:-1], box_key, start_key))
 
         coords = np.array([[p.x, p.y] for p in points], dtype=np.float64)
         labels = np.array([1 if p.positive else 0 for p in points], dtype=np.int64)
@@ -375,7 +376,7 @@ class SamSegmenter:
         best = int(np.argmax(scores))
         logits = low_res_logits[best : best + 1].astype(np.float32)
         if image_key is not None:
-            self._remember_logits((image_key, points, box_key), logits)
+            self._remember_logits((image_key, points, box_key, start_key), logits)
         return Segmentation(
             mask=masks[best].copy(),
             score=float(np.clip(scores[best], 0.0, 1.0)),
