@@ -4,11 +4,9 @@ import json
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.test import override_settings
+from django.core.management.base import BaseCommand
 
-from masks.evaluation.dataset import load_dataset
-from masks.segmenters import active_segmenter
+from masks.management.benchmarks import SEGMENTER_CHOICES, SEGMENTER_HELP, chosen_segmenter, read_dataset
 
 from ...effort import run_effort_protocol
 
@@ -26,23 +24,15 @@ class Command(BaseCommand):
         parser.add_argument("--next", dest="next_frame", choices=["oracle", "confidence"], default="oracle",
                             help="oracle: correct the frame with the lowest true J; confidence: the product's own "
                                  "'next to review' order.")
-        parser.add_argument("--segmenter", choices=["active", "opencv", "sam"], default="active",
-                            help="active: what the application uses now; opencv: the CPU default; sam: SAM.")
+        parser.add_argument("--segmenter", choices=SEGMENTER_CHOICES, default="active", help=SEGMENTER_HELP)
         parser.add_argument("--sequences", type=int, default=0, help="Only the first N sequences (0: all).")
 
     def handle(self, *args, dataset: str, json_path: str | None, next_frame: str, segmenter: str,
                sequences: int, **options):
-        try:
-            benches = load_dataset(dataset)
-        except (FileNotFoundError, ValueError, KeyError) as exc:
-            raise CommandError(str(exc)) from exc
+        benches = read_dataset(dataset)
         if sequences:
             benches = benches[:sequences]
-        overrides = {"SAM_CHECKPOINT": ""} if segmenter == "opencv" else {}
-        with override_settings(**overrides):
-            _, status = active_segmenter()
-            if segmenter == "sam" and status.kind != "sam":
-                raise CommandError(f"SAM is not usable: {status.problem or 'SAM_CHECKPOINT is not set'}.")
+        with chosen_segmenter(segmenter) as (_, status):
             # user None: a command's own work, allowed everything (accounts.roles)
             figures = run_effort_protocol(benches, next_frame=next_frame, user=None,
                                           progress=lambda message: sys.stderr.write(message + "\n"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 from django.core.management.base import BaseCommand, CommandError
 
-from masks.evaluation.dataset import load_dataset
+from masks.management.benchmarks import read_dataset
 
 from ...motion import moved, smooth_motion
 
@@ -26,10 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--turn", type=float, default=6.0, help="Degrees turned by the last frame.")
 
     def handle(self, *args, dataset, out, frames, step, shift, zoom, turn, **options):
-        try:
-            sources = load_dataset(dataset)[::step]
-        except (FileNotFoundError, ValueError, KeyError) as exc:
-            raise CommandError(str(exc)) from exc
+        sources = read_dataset(dataset)[::step]
         root = Path(out)
         if root.exists() and any(root.iterdir()):
             raise CommandError(f"{root} is not empty.")

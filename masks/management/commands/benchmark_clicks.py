@@ -6,13 +6,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandError
-from django.test import override_settings
+from django.core.management.base import BaseCommand
 
 from masks.evaluation.clicks import format_table, run_click_protocol
-from masks.evaluation.dataset import load_dataset
+from masks.management.benchmarks import SEGMENTER_CHOICES, SEGMENTER_HELP, chosen_segmenter, read_dataset
 from masks.segmentation.base import PromptPoint
-from masks.segmenters import active_segmenter
 from masks.services import segment_image
 
 
@@ -25,24 +23,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("dataset", help="A folder in the BENCHMARKS.md layout (sequences.json, frames/, masks/).")
         parser.add_argument("--json", dest="json_path", help="Write the figures (and per-frame details) here.")
-        parser.add_argument(
-            "--segmenter", choices=["active", "opencv", "sam"], default="active",
-            help="active: what the application uses now; opencv: the CPU default; sam: SAM as configured.",
-        )
+        parser.add_argument("--segmenter", choices=SEGMENTER_CHOICES, default="active", help=SEGMENTER_HELP)
         parser.add_argument("--max-clicks", type=int, default=20)
         parser.add_argument("--frame-step", type=int, default=5, help="Every Nth frame of each sequence (default 5).")
 
     def handle(self, *args, dataset: str, json_path: str | None, segmenter: str, max_clicks: int,
                frame_step: int, **options):
-        try:
-            sequences = load_dataset(dataset)
-        except (FileNotFoundError, ValueError, KeyError) as exc:
-            raise CommandError(str(exc)) from exc
-        overrides = {"SAM_CHECKPOINT": ""} if segmenter == "opencv" else {}
-        with override_settings(**overrides):
-            chosen, status = active_segmenter()
-            if segmenter == "sam" and status.kind != "sam":
-                raise CommandError(f"SAM is not usable: {status.problem or 'SAM_CHECKPOINT is not set'}.")
+        sequences = read_dataset(dataset)
+        with chosen_segmenter(segmenter) as (chosen, status):
             figures = self.run(sequences, chosen, status, max_clicks=max_clicks, frame_step=frame_step)
         figures.update({"segmenter": status.name, "dataset": str(Path(dataset).resolve().name)})
         self.stdout.write(format_table(figures, method=status.name))
