@@ -4,10 +4,10 @@ import json
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from extrapolation.evaluation import run_propagation_protocol
-from masks.evaluation.dataset import load_dataset
+from masks.management.benchmarks import read_dataset
 
 
 class Command(BaseCommand):
@@ -26,10 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--write-dir", help="Keep the propagated masks here (default: a temporary folder).")
 
     def handle(self, *args, dataset: str, json_path: str | None, start: str, write_dir: str | None, **options):
-        try:
-            sequences = load_dataset(dataset)
-        except (FileNotFoundError, ValueError, KeyError) as exc:
-            raise CommandError(str(exc)) from exc
+        sequences = read_dataset(dataset)
 
         def progress(done: int, total: int, sequence_id: str) -> None:
             sys.stderr.write(f"\r{done}/{total} sequences ({sequence_id})   ")
