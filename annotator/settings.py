@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "extrapolation",
     "findings",
     "comments",
+    "review",
     "datasets",
     "training",
     "reports",

@@ -10,7 +10,10 @@ from comments import api as comment_api
 from extrapolation import api as extrapolation_api
 from findings import api as finding_api
 from masks import api as mask_api
+from review import api as review_api
+from review import urls as review_urls
 from sequences import api as sequence_api
+from sequences import urls as sequence_urls
 from tags import api as tag_api
 
 api_patterns = [
@@ -24,12 +27,12 @@ api_patterns = [
     path("masks/<int:mask_id>/", mask_api.mask_detail, name="mask"),
     path("sequences/<int:sequence_id>/embeddings/", mask_api.sequence_embeddings, name="embeddings"),
     path("sequences/<int:sequence_id>/jobs/", extrapolation_api.sequence_jobs, name="sequence-jobs"),
-    path("sequences/<int:sequence_id>/review/", extrapolation_api.sequence_review, name="sequence-review"),
+    path("sequences/<int:sequence_id>/review/", review_api.sequence_review, name="sequence-review"),
     path("jobs/<uuid:job_id>/", extrapolation_api.job_status, name="job"),
     path("jobs/<uuid:job_id>/cancel/", extrapolation_api.job_cancel, name="job-cancel"),
     path("tracks/<int:track_id>/", extrapolation_api.track_detail, name="track"),
-    path("sequences/<int:sequence_id>/timeline/", sequence_api.sequence_timeline, name="timeline"),
-    path("sequences/<int:sequence_id>/status/", sequence_api.sequence_status, name="sequence-status"),
+    path("sequences/<int:sequence_id>/timeline/", review_api.sequence_timeline, name="timeline"),
+    path("sequences/<int:sequence_id>/status/", review_api.sequence_status, name="sequence-status"),
     path("masks/<int:mask_id>/pixels/", mask_api.mask_pixels, name="mask-pixels"),
     path("masks/<int:mask_id>/review/", mask_api.mask_review, name="mask-review"),
     path("sequences/<int:sequence_id>/findings/", finding_api.sequence_findings, name="findings"),
@@ -51,5 +54,6 @@ urlpatterns = [
     path("", include("training.urls")),
     path("", include("reports.urls")),
     path("", include("findings.urls")),
-    path("", include("sequences.urls")),
+    # One namespace, two apps: sequences' import page and the review's pages keep their names (sequences:annotate).
+    path("", include((sequence_urls.urlpatterns + review_urls.urlpatterns, sequence_urls.app_name))),
 ]

@@ -304,7 +304,7 @@ def create_export(
         validate_fractions(*fractions)
     masks = Mask.objects.filter(frame__sequence__in=sequences, tag__in=tags)
     findings = FrameFinding.objects.filter(sequence__in=sequences, tag__in=tags)
-    if not (masks if include_propagated else trusted(masks)).exists() and not findings.exists():
+    if not (masks if include_propagated else masks.trusted()).exists() and not findings.exists():
         kind = "" if include_propagated else " made by hand or reviewed"
         raise InvalidInput(f"No mask{kind} of the chosen tags on the chosen sequences, and no frame finding of "
                            "them: nothing to export.")
@@ -375,17 +375,11 @@ def export_classes(export: DatasetExport) -> list[formats.ExportClass]:
     ]
 
 
-def trusted(masks):
-    """Of ``masks``, those a person made or accepted: manual masks and reviewed proposals (propagated masks
-    and a model's pre-annotations alike; an unreviewed proposal is never trusted): ``Mask.objects.trusted()``,
-    the rule progress and the review status ask too."""
-    return masks.trusted()
-
-
 def export_masks(export: DatasetExport):
-    """The masks an export takes: of its tags, on its sequences; unreviewed propagated ones only if asked."""
+    """The masks an export takes: of its tags, on its sequences; proposals awaiting review only if asked (otherwise
+    those a person made or accepted: ``Mask.objects.trusted()``, the rule progress and the review status ask too)."""
     masks = Mask.objects.filter(frame__sequence__in=export.sequences.all(), tag__in=export.tags.all())
-    return masks if export.include_propagated else trusted(masks)
+    return masks if export.include_propagated else masks.trusted()
 
 
 def write_export(export: DatasetExport, path: Path) -> dict:

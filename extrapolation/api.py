@@ -11,7 +11,7 @@ from masks.services import check_work_seconds, generate_mask, validate_color
 from sequences.models import Sequence
 from tags.models import Tag
 
-from . import selectors, services
+from . import services
 from .models import ExtrapolationJob
 
 
@@ -90,11 +90,3 @@ def track_detail(request: HttpRequest, track_id: int):
             for m in masks
         ],
     }
-
-
-@json_view(("GET",))
-def sequence_review(request: HttpRequest, sequence_id: int):
-    """Frames to review worst first, and the frames extrapolation left to the annotator (see
-    :func:`extrapolation.selectors.sequence_review`)."""
-    sequence = get_or_404(Sequence, sequence_id)
-    return {"sequence_id": sequence.id, **selectors.sequence_review(sequence_id=sequence.id)}

@@ -185,9 +185,8 @@ def _propagate_track(job: Job) -> str:
     keyframes = {index: storage.read_mask(m.file.name) for index, m in keyframe_masks.items()}
     span = (job.span_start, job.span_end) if job.span_start is not None else (0, len(frames))
     # A new run replaces the previous one's unconfirmed masks (within its span).
-    delete_masks(track.masks.filter(
-        source=Mask.Source.PROPAGATED, reviewed_at__isnull=True,
-        frame__index__gte=span[0], frame__index__lt=span[1],
+    delete_masks(track.masks.awaiting_review().filter(
+        source=Mask.Source.PROPAGATED, frame__index__gte=span[0], frame__index__lt=span[1],
     ))
     rejected = set(RejectedFrame.objects.filter(track=track).values_list("frame__index", flat=True))
     others = _trusted_masks_of_other_tracks(track)

@@ -23,17 +23,42 @@ class Track(models.Model):
         return f"track {self.id} ({self.tag}) in {self.sequence}"
 
 
+def trusted_rule() -> models.Q:
+    """Masks a person made or accepted: manual masks and reviewed proposals (an unreviewed proposal, propagated or
+    a model's, is never trusted). A ``Q`` so that counts (``Count(filter=...)``) ask the same rule as filters."""
+    return models.Q(source=Mask.Source.MANUAL) | models.Q(reviewed_at__isnull=False)
+
+
+def awaiting_review_rule() -> models.Q:
+    """Proposals (propagated or a model's) nobody accepted yet."""
+    return models.Q(source__in=Mask.PROPOSALS, reviewed_at__isnull=True)
+
+
+def accepted_rule() -> models.Q:
+    """Proposals a person accepted (as they were, or after correcting them)."""
+    return models.Q(source__in=Mask.PROPOSALS, reviewed_at__isnull=False)
+
+
+def low_confidence_rule() -> models.Q:
+    """Proposals awaiting review whose confidence is below ``Mask.LOW_CONFIDENCE``: flagged, reviewed first."""
+    return awaiting_review_rule() & models.Q(confidence__lt=Mask.LOW_CONFIDENCE)
+
+
 class MaskQuerySet(models.QuerySet):
-    """The one rule of which masks a person stands behind, asked by statistics, exports and the status check."""
+    """The one rule of which masks a person stands behind, asked by statistics, exports, training, extrapolation
+    and the status check (``masks.selectors.mask_state`` is the same rule for rows already read)."""
 
     def trusted(self) -> "MaskQuerySet":
-        """Masks a person made or accepted: manual masks and reviewed proposals (an unreviewed proposal, propagated
-        or a model's, is never trusted)."""
-        return self.filter(models.Q(source=Mask.Source.MANUAL) | models.Q(reviewed_at__isnull=False))
+        return self.filter(trusted_rule())
 
     def awaiting_review(self) -> "MaskQuerySet":
-        """Proposals (propagated or a model's) nobody accepted yet."""
-        return self.filter(source__in=Mask.PROPOSALS, reviewed_at__isnull=True)
+        return self.filter(awaiting_review_rule())
+
+    def accepted(self) -> "MaskQuerySet":
+        return self.filter(accepted_rule())
+
+    def low_confidence(self) -> "MaskQuerySet":
+        return self.filter(low_confidence_rule())
 
 
 class Mask(models.Model):
@@ -44,6 +69,8 @@ class Mask(models.Model):
 
     # Masks a machine proposed: unreviewed until someone accepts them; a reviewer accepts, edits or rejects them.
     PROPOSALS = (Source.PROPAGATED, Source.MODEL)
+    # A proposal below this confidence is flagged on the timeline and reviewed first.
+    LOW_CONFIDENCE = 0.5
 
     frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="masks")
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="masks")

@@ -1,4 +1,9 @@
-"""Reading masks' effort: what people's work on a sequence cost, from the EffortEvents recorded as they worked."""
+"""Reading masks: the review state of a mask (what the timeline draws, which proposals wait), and masks' effort:
+what people's work on a sequence cost, from the EffortEvents recorded as they worked.
+
+Which masks are trusted, awaiting review or low-confidence is decided once, by ``Mask.objects`` (``.trusted()``,
+``.awaiting_review()``, ``.accepted()``, ``.low_confidence()``, in ``masks/models.py`` where the manager is built);
+:func:`mask_state` is that rule for rows already read (``values_list``)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,44 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, Sum
 
 from .models import EffortEvent, Mask
+
+
+class MaskState:
+    """How a mask shows on the timeline (sent to the page as these numbers); when a tag has several masks on a
+    frame, the highest wins."""
+
+    MANUAL = 0
+    ACCEPTED = 1
+    PROPAGATED = 2  # a proposal (propagated or a model's) awaiting review
+    LOW_CONFIDENCE = 3  # the same, below Mask.LOW_CONFIDENCE
+
+    NAMES = {"manual": MANUAL, "accepted": ACCEPTED, "propagated": PROPAGATED, "low_confidence": LOW_CONFIDENCE}
+
+
+def mask_state(source: str, confidence: float | None, reviewed: bool) -> int:
+    """The :class:`MaskState` of a mask from its ``source``, ``confidence`` and whether it was reviewed: the rule
+    of ``Mask.objects.trusted()`` / ``.awaiting_review()`` / ``.low_confidence()``, for rows already read."""
+    if source not in Mask.PROPOSALS:
+        return MaskState.MANUAL
+    if reviewed:
+        return MaskState.ACCEPTED
+    if confidence is not None and confidence < Mask.LOW_CONFIDENCE:
+        return MaskState.LOW_CONFIDENCE
+    return MaskState.PROPAGATED
+
+
+def is_awaiting_review(source: str, reviewed: bool) -> bool:
+    """Whether a mask read as a row is a proposal nobody accepted yet (``Mask.objects.awaiting_review()``)."""
+    return mask_state(source, None, reviewed) >= MaskState.PROPAGATED
+
+
+def proposals_awaiting_review(*, sequence_id: int) -> tuple[int, int]:
+    """(proposals, frames): the propagated or model masks of a sequence nobody accepted yet, and their frames."""
+    counts = (
+        Mask.objects.filter(frame__sequence_id=sequence_id).awaiting_review()
+        .aggregate(masks=Count("id"), frames=Count("frame_id", distinct=True))
+    )
+    return counts["masks"], counts["frames"]
 
 
 def format_seconds(seconds: float) -> str:
@@ -78,8 +121,7 @@ def sequence_effort(*, sequence_id: int) -> SequenceEffort:
         result.tags[tag_id] = Effort(**row)
     masks = Mask.objects.filter(frame__sequence_id=sequence_id)
     by_hand = set(masks.filter(source=Mask.Source.MANUAL).values_list("tag_id", "frame_id").distinct())
-    accepted = set(masks.filter(source__in=Mask.PROPOSALS, reviewed_at__isnull=False)
-                   .values_list("tag_id", "frame_id").distinct()) - by_hand
+    accepted = set(masks.accepted().values_list("tag_id", "frame_id").distinct()) - by_hand
     for pairs, name in ((by_hand, "frames_by_hand"), (accepted, "frames_accepted")):
         for tag_id, _ in pairs:
             line = result.tags.setdefault(tag_id, Effort())

@@ -1,4 +1,4 @@
-"""Writing sequences: importing a procedure's frames, deleting a sequence."""
+"""Writing sequences: importing a procedure's frames, deleting a sequence (its status is set by the review app)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
-from annotator.errors import InvalidInput
 from tags.models import Procedure
 
 from .models import Frame, Sequence
-from .selectors import proposals_awaiting_review
 from .sources import Skipped, SourceError, SourceFrame, SourceLimits, deidentified, iter_source, video_fps
 
 logger = logging.getLogger(__name__)
@@ -187,31 +185,3 @@ def delete_sequence(*, sequence: Sequence, user=None) -> None:
     with transaction.atomic():
         sequence.delete()
         transaction.on_commit(lambda: (_remove(folder), _remove(mask_folder)))
-
-
-def set_status(*, sequence: Sequence, status: str, user=None) -> Sequence:
-    """Move ``sequence`` to ``status`` (one of Sequence.Status). An annotator hands a sequence in (in progress
-    ↔ ready for review); setting it done, or taking it back from done, is a reviewer's decision.
-
-    A sequence is not ready for review while proposals (propagated or a model's) wait: the annotator accepts,
-    corrects or rejects them first, so that "ready" means a person stands behind every mask.
-    """
-    if status not in Sequence.Status.values:
-        raise InvalidInput(f"Unknown status {status!r}; choose one of {', '.join(Sequence.Status.values)}.")
-    review = Sequence.Status.DONE in (status, sequence.status)
-    roles.require(
-        user, "sequences.set_review_status" if review else "sequences.submit_for_review",
-        f"Setting “{sequence.name}” to {Sequence.Status(status).label.lower()}",
-    )
-    if status == Sequence.Status.READY_FOR_REVIEW and status != sequence.status:
-        proposals, frames = proposals_awaiting_review(sequence_id=sequence.id)
-        if proposals:
-            raise InvalidInput(
-                f"“{sequence.name}” cannot be ready for review while {proposals} "
-                f"{'proposal waits' if proposals == 1 else 'proposals wait'} for review on {frames} "
-                f"frame{'' if frames == 1 else 's'}: accept, correct or reject "
-                f"{'it' if proposals == 1 else 'them'} first (Next to review, N)."
-            )
-    sequence.status = status
-    sequence.save(update_fields=["status"])
-    return sequence

@@ -4,11 +4,8 @@ from . import views
 
 app_name = "sequences"
 
+# The list, a sequence's page, its status and deletion and the annotation page share this namespace but are the
+# review app's pages (review/urls.py): annotator/urls.py includes both lists as ``sequences``.
 urlpatterns = [
-    path("", views.sequence_list, name="list"),
     path("sequences/import/", views.import_view, name="import"),
-    path("sequences/<int:sequence_id>/", views.sequence_detail, name="detail"),
-    path("sequences/<int:sequence_id>/status/", views.sequence_status, name="status"),
-    path("sequences/<int:sequence_id>/delete/", views.sequence_delete, name="delete"),
-    path("sequences/<int:sequence_id>/annotate/", views.annotate, name="annotate"),
 ]

@@ -408,8 +408,7 @@ def _preannotate(job: PreannotationJob) -> str:
     tags = {t.name: t for t in Tag.objects.filter(name__in=segmenter.class_names)}
     sequence_masks = Mask.objects.filter(frame__sequence=job.sequence)
     # A new run replaces this model's unreviewed proposals; accepted ones are a person's work and stay.
-    replaced = delete_masks(sequence_masks.filter(source=Mask.Source.MODEL, segmenter=job.segmenter,
-                                                  reviewed_at__isnull=True))
+    replaced = delete_masks(sequence_masks.awaiting_review().filter(source=Mask.Source.MODEL, segmenter=job.segmenter))
     # Where a person already made or accepted a mask of a tag, a proposal of that tag would only be noise.
     settled = set(sequence_masks.trusted().values_list("frame_id", "tag_id"))
     frames = list(job.sequence.frames.order_by("index"))

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase
 
-from datasets.services import trusted
 from masks.models import Mask
+from masks.selectors import MaskState
 from masks.services import replace_mask_pixels
 from masks.storage import absolute, read_mask
-from sequences.selectors import MaskState, sequence_statistics, sequence_timeline
+from review.selectors import sequence_statistics, sequence_timeline
 from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
 from tests.conftest import run_worker_until_idle, write_frames
@@ -125,7 +125,7 @@ def test_running_again_replaces_unreviewed_proposals_but_keeps_accepted_ones(mod
     assert proposals(small_sequence).filter(frame=accepted.frame).count() == 1
     assert all(absolute(m.file.name).is_file() for m in proposals(small_sequence))
     # Exports trust the accepted proposal only.
-    assert list(trusted(proposals(small_sequence)).values_list("id", flat=True)) == [accepted.id]
+    assert list(proposals(small_sequence).trusted().values_list("id", flat=True)) == [accepted.id]
 
 
 def test_cancelling_stops_after_the_current_frame(model, small_sequence):

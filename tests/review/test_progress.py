@@ -12,9 +12,9 @@ from annotator.errors import InvalidInput
 from findings.services import create_finding
 from masks.models import Mask, Track
 from masks.services import accept_mask, reject_mask, save_mask
+from review.selectors import sequence_statistics
+from review.services import set_status
 from sequences.models import Sequence
-from sequences.selectors import sequence_statistics
-from sequences.services import set_status
 from tags.models import Tag
 
 pytestmark = pytest.mark.django_db
