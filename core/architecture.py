@@ -17,7 +17,7 @@ from pathlib import Path
 
 #: Bottom to top. An app may import the apps of the layers below its own, none on its own layer or above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("accounts", "backbone"),
+    ("accounts", "backbone", "vision"),  # vision: framework-free frame and mask arithmetic (numpy, OpenCV)
     ("core",),  # shared plumbing: one JSON error shape, media, uploads, jobs
     ("tags",),
     ("sequences",),
@@ -134,7 +134,7 @@ _FOUNDATION = frozenset({"accounts", "core"})
 def draw_svg(graph: Graph, layers: Sequence[Sequence[str]] = LAYERS) -> str:
     """The graph as a plain SVG document: layered boxes, an arrow from each importer down to what it imports.
     Arrows into accounts and core (used by nearly every app) and out of the project (annotator) are lighter."""
-    rows = [sorted(layer) for layer in reversed(layers)]
+    rows = [sorted(app for app in layer if app in graph.apps) for layer in reversed(layers)]
     height = _MARGIN * 2 + _ROW * (len(rows) - 1) + _BOX_HEIGHT
     boxes: dict[str, tuple[float, float, float]] = {}  # app → (centre x, top y, width)
     for r, row in enumerate(rows):
