@@ -11,6 +11,7 @@ from django.http import HttpRequest, JsonResponse
 
 from annotator.api import ApiError, field, get_or_404, json_view, query_int, query_ints, read_json
 from sequences.models import Frame, Sequence
+from sequences.selectors import MaskState
 from sequences.sources import ImageRejected, check_image_header
 from tags.models import Tag
 
@@ -67,6 +68,11 @@ def mask_json(mask: Mask) -> dict:
         "confidence": mask.confidence,
         "reviewed_by": mask.reviewed_by.username if mask.reviewed_by_id else None,
         "reviewed_at": mask.reviewed_at.isoformat() if mask.reviewed_at else None,
+        # The review rules, for the page to show rather than work out: a proposal (propagated or a model's),
+        # whether it awaits review (accept or reject), and its state as the timeline draws it.
+        "is_proposal": mask.is_proposal,
+        "needs_review": mask.awaits_review,
+        "review_state": MaskState.NAMES[MaskState.of(mask.source, mask.confidence, mask.is_reviewed)],
         "segmenter": mask.segmenter,
         "score": mask.score,
         "points": [{"x": p.x, "y": p.y, "sign": p.sign} for p in mask.points.all()],

@@ -65,7 +65,7 @@ def timeline_json(sequence: Sequence) -> dict:
         "sequence_id": sequence.id,
         "frame_count": sequence.frames.count(),
         "low_confidence": selectors.LOW_CONFIDENCE,
-        "states": {"manual": 0, "accepted": 1, "propagated": 2, "low_confidence": 3},
+        "states": {name: state for state, name in selectors.MaskState.NAMES.items()},
         "tags": [{"tag_id": line.tag_id, "frames": line.frames, "states": line.states} for line in lines.values()],
         "findings": [list(row) for row in findings],
     }

@@ -66,6 +66,8 @@ class MaskState:
     ACCEPTED = 1
     PROPAGATED = 2
     LOW_CONFIDENCE = 3
+    # Each state's name in the JSON (the timeline's ``states``, a mask's ``review_state``).
+    NAMES = {MANUAL: "manual", ACCEPTED: "accepted", PROPAGATED: "propagated", LOW_CONFIDENCE: "low_confidence"}
 
     @staticmethod
     def of(source: str, confidence: float | None, reviewed: bool) -> int:
