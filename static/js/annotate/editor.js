@@ -1,6 +1,8 @@
 // Editing a saved mask's pixels with a brush and an eraser, with undo and redo of whole strokes.
 // The mask is a binary Uint8Array (1 inside), edited with hard-edged round dabs so that what is shown is
 // exactly what is saved; the tinted overlay is updated only where a dab changed pixels.
+import { hexToRgb } from "./images.js";
+
 const HISTORY = 50;
 
 export class MaskEditor {
@@ -8,12 +10,14 @@ export class MaskEditor {
   constructor(image, color) {
     this.width = image.naturalWidth;
     this.height = image.naturalHeight;
-    this.tool = "brush";
-    this.size = 12;
-    this.undoStack = [];
+    this.tool = "brush";         // "brush" or "eraser": what a stroke does
+    this.strokeTool = "brush";   // the tool again after the stroke (a right-button stroke erases)
+    this.size = 12;              // the dab's diameter, frame pixels
+    this.undoStack = [];         // masks before each stroke, oldest first (at most HISTORY)
     this.redoStack = [];
     this.stroking = false;
-    this.changed = false;
+    this.last = null;            // {x, y}: where the stroke was last
+    this.changed = false;        // some stroke since the editor opened
     const reader = document.createElement("canvas");
     reader.width = this.width;
     reader.height = this.height;
@@ -22,8 +26,7 @@ export class MaskEditor {
     const pixels = rctx.getImageData(0, 0, this.width, this.height).data;
     this.mask = new Uint8Array(this.width * this.height);
     for (let i = 0; i < this.mask.length; i++) this.mask[i] = pixels[i * 4] > 127 ? 1 : 0;
-    const value = parseInt(color.slice(1), 16);
-    this.rgb = [(value >> 16) & 255, (value >> 8) & 255, value & 255];
+    this.rgb = hexToRgb(color);
     this.overlay = document.createElement("canvas");
     this.overlay.width = this.width;
     this.overlay.height = this.height;

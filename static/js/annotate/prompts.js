@@ -103,7 +103,7 @@ export async function requestPreview() {
     if (seq !== state.previewSeq) return;
     const overlay = await tintedOverlay(body.mask_png, $("mask-color").value);
     if (seq !== state.previewSeq) return;
-    state.preview = { overlay, area: body.area, ms: body.ms };
+    state.preview = { overlay, area: body.area };
     setStatus(`Preview: ${body.area} px · ${body.segmenter} · ${body.ms} ms`);
   } catch (error) {
     if (seq !== state.previewSeq) return;

@@ -8,7 +8,7 @@ export const state = {
   points: [],               // the + / − points: [{x, y, sign}] in frame pixels
   redoPoints: [],           // points undone, last undone last
   mode: "+",                // the sign a plain left-click adds
-  preview: null,            // the segmenter's answer to the points: {overlay: canvas, area, ms}
+  preview: null,            // the segmenter's answer to the points: {overlay: canvas, area}
   previewSeq: 0,            // counts preview requests: an answer to an older one is dropped
   drawTool: "clicks",       // "clicks", "polygon" or "box": what a click on the frame does
   shape: null,              // Shape being drawn (polygon or box)
