@@ -144,7 +144,7 @@ STORAGES = {
     # WhiteNoise serves what collectstatic gathered, compressed, under names that carry a hash of the content:
     # browsers keep them for a year and never run an old annotate.js after an upgrade. With DEBUG on, the plain
     # names are served from the source folders.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "annotator.staticfiles.StaticFilesStorage"},
 }
 
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")

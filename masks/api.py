@@ -17,6 +17,7 @@ from tags.models import Tag
 from . import services, storage
 from .models import Mask, Track
 from .segmentation.base import PromptPoint as Point
+from .selectors import MaskState, mask_state
 
 
 def parse_points(raw: object) -> list[Point]:
@@ -67,6 +68,11 @@ def mask_json(mask: Mask) -> dict:
         "confidence": mask.confidence,
         "reviewed_by": mask.reviewed_by.username if mask.reviewed_by_id else None,
         "reviewed_at": mask.reviewed_at.isoformat() if mask.reviewed_at else None,
+        # The review rules, for the page to show rather than work out: a proposal (propagated or a model's),
+        # whether it awaits review (accept or reject), and its state as the timeline draws it.
+        "is_proposal": mask.is_proposal,
+        "needs_review": mask.awaits_review,
+        "review_state": MaskState.name(mask_state(mask.source, mask.confidence, mask.is_reviewed)),
         "segmenter": mask.segmenter,
         "score": mask.score,
         "points": [{"x": p.x, "y": p.y, "sign": p.sign} for p in mask.points.all()],

@@ -26,6 +26,11 @@ class MaskState:
 
     NAMES = {"manual": MANUAL, "accepted": ACCEPTED, "propagated": PROPAGATED, "low_confidence": LOW_CONFIDENCE}
 
+    @classmethod
+    def name(cls, state: int) -> str:
+        """The JSON name of ``state`` (a mask's ``review_state``)."""
+        return next(name for name, number in cls.NAMES.items() if number == state)
+
 
 def mask_state(source: str, confidence: float | None, reviewed: bool) -> int:
     """The :class:`MaskState` of a mask from its ``source``, ``confidence`` and whether it was reviewed: the rule

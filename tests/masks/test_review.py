@@ -164,3 +164,24 @@ def test_review_rejects_what_it_cannot_do(api, sequence, decision, message):
     response = post(api, f"/api/masks/{mask.id}/review/", {"decision": decision})
     assert response.status_code == 400 and message in response.json()["error"]
     assert Mask.objects.filter(pk=mask.pk).exists()
+
+
+def test_the_masks_json_carries_the_review_rules_the_page_shows(api, sequence):
+    """The annotation page shows a mask's review state without working it out: the JSON says whether it is a
+    proposal, whether it awaits review and its state, from the model's rule and the timeline's."""
+    manual = saved(sequence)
+    low = saved(sequence, index=1, propagated=True, confidence=0.2)
+    sure = saved(sequence, index=2, propagated=True, confidence=0.9)
+    accepted = saved(sequence, index=3, propagated=True, confidence=0.2)
+    post(api, f"/api/masks/{accepted.id}/review/", {"decision": "accept"})
+    answer = api.get(f"/api/sequences/{sequence.id}/masks/").json()["masks"]
+    shown = {m["id"]: (m["is_proposal"], m["needs_review"], m["review_state"]) for m in answer}
+    assert shown == {
+        manual.id: (False, False, "manual"),
+        low.id: (True, True, "low_confidence"),
+        sure.id: (True, True, "propagated"),
+        accepted.id: (True, False, "accepted"),
+    }
+    assert [m.id for m in Mask.objects.awaiting_review()] == [low.id, sure.id]
+    states = api.get(f"/api/sequences/{sequence.id}/timeline/").json()["states"]
+    assert states == {"manual": 0, "accepted": 1, "propagated": 2, "low_confidence": 3}
