@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "accounts",
+    "core",
     "sequences",
     "tags",
     "masks",
@@ -83,7 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "annotator.middleware.DatabaseBusyMiddleware",  # a page hitting a busy database answers 503, not 500
+    "core.middleware.DatabaseBusyMiddleware",  # a page hitting a busy database answers 503, not 500
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires: it answers a locked-out login
 ]
@@ -191,7 +192,7 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
 # Uploads are stopped at MAX_UPLOAD_BYTES while they stream in (and at once from anyone not logged in),
 # before the handlers after it keep them in memory or spool them to a temporary file.
 FILE_UPLOAD_HANDLERS = [
-    "annotator.uploads.UploadLimitHandler",
+    "core.uploads.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

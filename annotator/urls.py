@@ -5,8 +5,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from annotator.media import protected_media
 from comments import api as comment_api
+from core.media import protected_media
 from extrapolation import api as extrapolation_api
 from findings import api as finding_api
 from masks import api as mask_api

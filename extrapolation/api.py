@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, read_json
+from core.api import ApiError, field, get_or_404, json_view, read_json
 from masks.api import frame_of_sequence, parse_points
 from masks.models import Mask, Track
 from masks.services import check_work_seconds, generate_mask, validate_color

@@ -18,8 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts import roles
-from annotator.errors import InvalidInput
 from annotator.jobs import cancel, claim, enqueue_job, fail_stale, record_failure
+from core.errors import InvalidInput
 from masks import storage
 from masks.models import Mask, Track
 from masks.segmentation.base import SegmenterError

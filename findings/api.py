@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, query_int, read_json
+from core.api import ApiError, field, get_or_404, json_view, query_int, read_json
 from sequences.models import Sequence
 from tags.models import Tag
 

@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, query_int, query_ints, read_json
+from core.api import ApiError, field, get_or_404, json_view, query_int, query_ints, read_json
 from sequences.models import Frame, Sequence
 from sequences.sources import ImageRejected, check_image_header
 from tags.models import Tag

@@ -3,7 +3,7 @@
 from django.db.models import Count
 from django.http import HttpRequest
 
-from annotator.api import field, get_or_404, json_view, read_json
+from core.api import field, get_or_404, json_view, read_json
 
 from . import selectors, services
 from .models import Frame, Sequence

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from tags.models import Procedure
 
 from .models import Frame, Sequence

@@ -17,9 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import roles
-from annotator.api import parse_natural
-from annotator.errors import InvalidInput
-from annotator.uploads import show_upload_refusal
+from core.api import parse_natural
+from core.errors import InvalidInput
+from core.uploads import show_upload_refusal
 from masks.models import Mask
 from masks.segmenters import active_segmenter
 from masks.selectors import sequence_effort

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, read_json
 from annotator.jobs import fail_stale
+from core.api import ApiError, field, get_or_404, json_view, read_json
 from sequences.models import Sequence
 
 from . import selectors, services

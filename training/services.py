@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from annotator.errors import InvalidInput
 from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, record_failure
+from core.errors import InvalidInput
 from datasets.models import DatasetExport
 from datasets.services import export_path
 from datasets.splits import frame_block_split

@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from annotator.api import error_response
-from annotator.errors import InvalidInput
 from annotator.jobs import fail_stale
-from annotator.uploads import show_upload_refusal
+from core.api import error_response
+from core.errors import InvalidInput
+from core.uploads import show_upload_refusal
 from sequences.models import Sequence
 
 from . import selectors, services

@@ -1,4 +1,4 @@
-"""Errors that services raise for bad input; the API (annotator.api) and pages turn them into answers."""
+"""Errors that services raise for bad input; the API (core.api) and pages turn them into answers."""
 
 
 class InvalidInput(ValueError):

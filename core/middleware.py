@@ -1,6 +1,6 @@
 """Answers for the pages when the database is busy: 503 with Retry-After, never a 500.
 
-The JSON API answers the same in JSON (``annotator.api.json_view``); this covers every other view.
+The JSON API answers the same in JSON (``core.api.json_view``); this covers every other view.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from annotator.errors import RETRY_AFTER_SECONDS, is_database_busy
+from core.errors import RETRY_AFTER_SECONDS, is_database_busy
 
 
 class DatabaseBusyMiddleware:

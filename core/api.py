@@ -24,7 +24,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import user_from_token_header
-from annotator.errors import RETRY_AFTER_SECONDS, InvalidInput, is_database_busy
+from core.errors import RETRY_AFTER_SECONDS, InvalidInput, is_database_busy
 
 logger = logging.getLogger(__name__)
 
