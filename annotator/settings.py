@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.middleware.DatabaseBusyMiddleware",  # a page hitting a busy database answers 503, not 500
+    "core.middleware.ErrorPagesMiddleware",  # a page's error answers its status (400…429; a busy database 503), not 500
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires: it answers a locked-out login
 ]
@@ -148,6 +148,9 @@ STORAGES = {
 
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")
 MEDIA_URL = env("MEDIA_URL", default="/media/")
+
+# A failed CSRF check: Django's page, or {"error"} 403 for the JSON API.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "sequences:list"

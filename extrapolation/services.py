@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts import roles
 from annotator.jobs import cancel, claim, enqueue_job, fail_stale, record_failure
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from masks import storage
 from masks.models import Mask, Track
 from masks.segmentation.base import SegmenterError
@@ -34,8 +34,8 @@ logger = logging.getLogger(__name__)
 Job = ExtrapolationJob
 
 
-class JobConflict(InvalidInput):
-    """The track already has a job queued or running."""
+class JobConflict(Conflict):
+    """The track already has a job queued or running (HTTP 409)."""
 
 
 def track_for_keyframe(*, keyframe: Mask, created_by=None) -> Track:
@@ -278,7 +278,8 @@ def delete_track(*, track: Track, user=None) -> int:
     roles.require_mask_change(user, track.masks.only("id", "created_by"), permission="masks.delete_track",
                               what=f"Deleting track {track.id}")
     if Job.objects.filter(track=track, state__in=Job.ACTIVE).exists():
-        raise JobConflict(f"Track {track.id} is being extrapolated; cancel the job first.")
+        # 400, as the API has always answered it (a Conflict would answer 409)
+        raise InvalidInput(f"Track {track.id} is being extrapolated; cancel the job first.")
     count = delete_masks(track.masks.all())
     track.delete()
     return count
