@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
@@ -306,6 +307,6 @@ def job_json(job: Job) -> dict:
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "status_url": f"/api/jobs/{job.id}/",
-        "cancel_url": f"/api/jobs/{job.id}/cancel/",
+        "status_url": reverse("api:job", args=[job.id]),
+        "cancel_url": reverse("api:job-cancel", args=[job.id]),
     }
