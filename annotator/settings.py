@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "annotator.middleware.DatabaseBusyMiddleware",  # a page hitting a busy database answers 503, not 500
+    "core.middleware.ErrorPagesMiddleware",  # a page's error answers its status (400…429; a busy database 503), not 500
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires: it answers a locked-out login
 ]
@@ -150,6 +150,9 @@ STORAGES = {
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 
+# A failed CSRF check: Django's page, or {"error"} 403 for the JSON API.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "sequences:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -193,7 +196,7 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
 # Uploads are stopped at MAX_UPLOAD_BYTES while they stream in (and at once from anyone not logged in),
 # before the handlers after it keep them in memory or spool them to a temporary file.
 FILE_UPLOAD_HANDLERS = [
-    "annotator.uploads.UploadLimitHandler",
+    "core.uploads.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

@@ -1,50 +1,24 @@
-"""Top-level URLs: pages, the JSON API (including the seed's /generate_mask/), admin, login, media."""
+"""Top-level URLs: each app's pages and its JSON API (``<app>/api_urls.py``, the names in the ``api`` namespace,
+the seed's /generate_mask/ and /extrapolate_masks/ among them), the admin, login, media."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from annotator.media import protected_media
-from comments import api as comment_api
-from extrapolation import api as extrapolation_api
-from findings import api as finding_api
-from masks import api as mask_api
-from review import api as review_api
+from core.media import protected_media
 from review import urls as review_urls
-from sequences import api as sequence_api
 from sequences import urls as sequence_urls
-from tags import api as tag_api
 
-api_patterns = [
-    path("tags/", tag_api.tag_list, name="tags"),
-    path("sequences/", sequence_api.sequence_list, name="sequences"),
-    path("sequences/<int:sequence_id>/", sequence_api.sequence_frames, name="sequence"),
-    path("sequences/<int:sequence_id>/frames/", sequence_api.sequence_frames, name="frames"),
-    path("sequences/<int:sequence_id>/masks/", mask_api.sequence_masks, name="masks"),
-    path("sequences/<int:sequence_id>/tags/<int:tag_id>/masks/", mask_api.tag_masks, name="tag-masks"),
-    path("masks/restore/", mask_api.restore_mask, name="mask-restore"),
-    path("masks/<int:mask_id>/", mask_api.mask_detail, name="mask"),
-    path("sequences/<int:sequence_id>/embeddings/", mask_api.sequence_embeddings, name="embeddings"),
-    path("sequences/<int:sequence_id>/jobs/", extrapolation_api.sequence_jobs, name="sequence-jobs"),
-    path("sequences/<int:sequence_id>/review/", review_api.sequence_review, name="sequence-review"),
-    path("jobs/<uuid:job_id>/", extrapolation_api.job_status, name="job"),
-    path("jobs/<uuid:job_id>/cancel/", extrapolation_api.job_cancel, name="job-cancel"),
-    path("tracks/<int:track_id>/", extrapolation_api.track_detail, name="track"),
-    path("sequences/<int:sequence_id>/timeline/", review_api.sequence_timeline, name="timeline"),
-    path("sequences/<int:sequence_id>/status/", review_api.sequence_status, name="sequence-status"),
-    path("masks/<int:mask_id>/pixels/", mask_api.mask_pixels, name="mask-pixels"),
-    path("masks/<int:mask_id>/review/", mask_api.mask_review, name="mask-review"),
-    path("sequences/<int:sequence_id>/findings/", finding_api.sequence_findings, name="findings"),
-    path("findings/<int:finding_id>/", finding_api.finding_detail, name="finding"),
-    path("sequences/<int:sequence_id>/comments/", comment_api.sequence_comments, name="comments"),
-    path("comments/<int:comment_id>/", comment_api.comment_detail, name="comment"),
-]
+#: The apps with a JSON API, each in its own api_urls.py.
+API_APPS = (
+    "tags", "sequences", "masks", "extrapolation", "findings", "comments", "review", "training", "datasets", "reports",
+)
+
+api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS]
 
 urlpatterns = [
-    path("generate_mask/", mask_api.generate_mask, name="generate-mask"),
-    path("extrapolate_masks/", extrapolation_api.extrapolate_masks, name="extrapolate-masks"),
-    path("api/", include((api_patterns, "api"))),
+    path("", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, query_int, read_json
+from core.api import field, get_or_404, json_view, query_int, read_json
+from core.errors import InvalidInput
 from masks.models import Mask
 from sequences.models import Frame, Sequence
 
@@ -34,7 +35,9 @@ def sequence_comments(request: HttpRequest, sequence_id: int):
         body = read_json(request)
         frame = get_or_404(Frame, field(body, "frame_id", int))
         if frame.sequence_id != sequence.id:
-            raise ApiError(f"Frame {frame.id} belongs to sequence {frame.sequence_id}, not to sequence {sequence.id}.")
+            raise InvalidInput(
+                f"Frame {frame.id} belongs to sequence {frame.sequence_id}, not to sequence {sequence.id}."
+            )
         mask_id = field(body, "mask_id", int, required=False)
         comment = services.add_comment(
             frame=frame, text=field(body, "text", str), created_by=request.user,

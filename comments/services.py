@@ -8,7 +8,7 @@ are. The rules stay in accounts/roles.py's functions; these name the permissions
 from __future__ import annotations
 
 from accounts import roles
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from masks.models import Mask
 from sequences.models import Frame
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from annotator.api import get_or_404, json_view
 from annotator.jobs import fail_stale
+from core.api import get_or_404, json_view
 
 from . import selectors
 from .models import DatasetExport

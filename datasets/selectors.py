@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from .models import DatasetExport
 
@@ -28,7 +29,7 @@ def export_json(export: DatasetExport) -> dict:
         "seed": export.seed,
         "fractions": list(export.fractions),
         "size_bytes": export.size_bytes,
-        "download_url": f"/datasets/exports/{export.id}/download/" if export.file else None,
+        "download_url": reverse("datasets:download", args=[export.id]) if export.file else None,
         "created_at": export.created_at.isoformat(),
         "finished_at": export.finished_at.isoformat() if export.finished_at else None,
     }

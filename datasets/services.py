@@ -26,8 +26,8 @@ from django.utils import timezone
 from natsort import natsorted
 
 from accounts import roles
-from annotator.errors import InvalidInput
 from annotator.jobs import JobRecord, cancel, claim, enqueue_job, record_failure
+from core.errors import InvalidInput
 from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask

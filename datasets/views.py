@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from annotator import jobs
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 
 from . import selectors, services
 from .forms import ExportForm

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, read_json
+from core.api import field, get_or_404, json_view, read_json
+from core.errors import InvalidInput, NotFound
 from masks.api import frame_of_sequence, parse_points
 from masks.models import Mask, Track
 from masks.services import check_work_seconds, generate_mask, validate_color
@@ -25,7 +26,7 @@ def extrapolate_masks(request: HttpRequest):
         keyframe = get_or_404(Mask, mask_id)
         sequence_id = field(body, "sequence_id", int, required=False)
         if sequence_id is not None and keyframe.frame.sequence_id != sequence_id:
-            raise ApiError(f"Mask {mask_id} belongs to sequence {keyframe.frame.sequence_id}, not {sequence_id}.")
+            raise InvalidInput(f"Mask {mask_id} belongs to sequence {keyframe.frame.sequence_id}, not {sequence_id}.")
     else:
         sequence_id = field(body, "sequence_id", int)
         frame_id = field(body, "current_frame_id", int)
@@ -37,10 +38,7 @@ def extrapolate_masks(request: HttpRequest):
         keyframe = generate_mask(frame=frame, tag=tag, color=color, points=points, created_by=request.user,
                                  work_seconds=work_seconds)
     whole = field(body, "whole", bool, required=False, default=False)
-    try:
-        job = services.start_extrapolation(keyframe=keyframe, created_by=request.user, whole=whole)
-    except services.JobConflict as exc:
-        raise ApiError(str(exc), status=409) from exc
+    job = services.start_extrapolation(keyframe=keyframe, created_by=request.user, whole=whole)  # JobConflict: 409
     answer = services.job_json(job)
     answer["keyframe_mask_id"] = keyframe.id
     answer["job_id"] = answer["id"]
@@ -50,7 +48,7 @@ def extrapolate_masks(request: HttpRequest):
 def job_by_id(job_id: str) -> ExtrapolationJob:
     job = ExtrapolationJob.objects.select_related("track").filter(pk=job_id).first()
     if job is None:
-        raise ApiError(f"No extrapolation job with id {job_id}.", status=404)
+        raise NotFound(f"No extrapolation job with id {job_id}.")
     return job
 
 

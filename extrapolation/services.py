@@ -15,11 +15,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from annotator.errors import InvalidInput
 from annotator.jobs import cancel, claim, enqueue_job, fail_stale, record_failure
+from core.errors import Conflict, InvalidInput
 from masks import storage
 from masks.models import Mask, Track
 from masks.segmentation.base import SegmenterError
@@ -34,8 +35,8 @@ logger = logging.getLogger(__name__)
 Job = ExtrapolationJob
 
 
-class JobConflict(InvalidInput):
-    """The track already has a job queued or running."""
+class JobConflict(Conflict):
+    """The track already has a job queued or running (HTTP 409)."""
 
 
 def track_for_keyframe(*, keyframe: Mask, created_by=None) -> Track:
@@ -277,7 +278,8 @@ def delete_track(*, track: Track, user=None) -> int:
     roles.require_mask_change(user, track.masks.only("id", "created_by"), permission="masks.delete_track",
                               what=f"Deleting track {track.id}")
     if Job.objects.filter(track=track, state__in=Job.ACTIVE).exists():
-        raise JobConflict(f"Track {track.id} is being extrapolated; cancel the job first.")
+        # 400, as the API has always answered it (a Conflict would answer 409)
+        raise InvalidInput(f"Track {track.id} is being extrapolated; cancel the job first.")
     count = delete_masks(track.masks.all())
     track.delete()
     return count
@@ -304,6 +306,6 @@ def job_json(job: Job) -> dict:
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "status_url": f"/api/jobs/{job.id}/",
-        "cancel_url": f"/api/jobs/{job.id}/cancel/",
+        "status_url": reverse("api:job", args=[job.id]),
+        "cancel_url": reverse("api:job-cancel", args=[job.id]),
     }

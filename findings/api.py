@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, query_int, read_json
+from core.api import field, get_or_404, json_view, query_int, read_json
+from core.errors import InvalidInput
 from sequences.models import Sequence
 from tags.models import Tag
 
@@ -31,7 +32,7 @@ def finding_json(finding: FrameFinding) -> dict:
 def _index(body: dict, name: str, *, required: bool) -> int | None:
     value = field(body, name, int, required=required)
     if value is not None and value < 0:
-        raise ApiError(f"Field '{name}' must be a frame index (0 or more), got {value}.")
+        raise InvalidInput(f"Field '{name}' must be a frame index (0 or more), got {value}.")
     return value
 
 

@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from django.db import transaction
 
 from accounts import roles
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from sequences.models import Frame, Sequence
 from sequences.services import ImportFailed, delete_sequence, import_limits, import_sequence
 from sequences.sources import IMAGE_EXTENSIONS, SourceError, SourceFrame, iter_source

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from accounts import roles
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from sequences.models import Sequence
 from tags.models import Tag
 

@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import roles
-from annotator.errors import InvalidInput
-from annotator.uploads import show_upload_refusal
+from core.errors import InvalidInput
+from core.uploads import show_upload_refusal
 
 from .forms import ClassFoldersForm, FindingsCsvForm
 from .imports import MAX_CSV_BYTES, import_class_zip, import_findings_csv

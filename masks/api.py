@@ -9,7 +9,8 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, query_int, query_ints, read_json
+from core.api import field, get_or_404, json_view, query_int, query_ints, read_json
+from core.errors import InvalidInput, TooLarge
 from sequences.models import Frame, Sequence
 from sequences.sources import ImageRejected, check_image_header
 from tags.models import Tag
@@ -21,23 +22,23 @@ from .selectors import MaskState, mask_state
 
 
 def parse_points(raw: object) -> list[Point]:
-    """``[{"x", "y", "sign": "+"|"-"}, ...]`` as prompt points, or ApiError naming the bad entry."""
+    """``[{"x", "y", "sign": "+"|"-"}, ...]`` as prompt points, or InvalidInput naming the bad entry."""
     if not isinstance(raw, list):
-        raise ApiError("Field 'points' must be a list of {\"x\", \"y\", \"sign\"} objects.")
+        raise InvalidInput("Field 'points' must be a list of {\"x\", \"y\", \"sign\"} objects.")
     services.check_point_count(len(raw))  # before parsing a list of any length
     points = []
     for number, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
-            raise ApiError(f"Point {number} must be an object with 'x', 'y' and 'sign'.")
+            raise InvalidInput(f"Point {number} must be an object with 'x', 'y' and 'sign'.")
         coordinates = []
         for axis in ("x", "y"):
             value = item.get(axis)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ApiError(f"Point {number}: '{axis}' must be a number, got {value!r}.")
+                raise InvalidInput(f"Point {number}: '{axis}' must be a number, got {value!r}.")
             coordinates.append(float(value))
         sign = item.get("sign")
         if sign not in ("+", "-"):
-            raise ApiError(f"Point {number}: 'sign' must be '+' or '-', got {sign!r}.")
+            raise InvalidInput(f"Point {number}: 'sign' must be '+' or '-', got {sign!r}.")
         points.append(Point(coordinates[0], coordinates[1], sign == "+"))
     return points
 
@@ -46,7 +47,7 @@ def frame_of_sequence(sequence_id: int, frame_id: int) -> Frame:
     sequence = get_or_404(Sequence, sequence_id)
     frame = get_or_404(Frame, frame_id)
     if frame.sequence_id != sequence.id:
-        raise ApiError(f"Frame {frame_id} belongs to sequence {frame.sequence_id}, not to sequence {sequence.id}.")
+        raise InvalidInput(f"Frame {frame_id} belongs to sequence {frame.sequence_id}, not to sequence {sequence.id}.")
     return frame
 
 
@@ -101,7 +102,7 @@ def generate_mask(request: HttpRequest):
     if mask_id is not None:
         refined = get_or_404(Mask, mask_id)
         if refined.frame_id != frame.id:
-            raise ApiError(f"Mask {mask_id} is not on frame {frame.id}: refine a mask on the frame clicked.")
+            raise InvalidInput(f"Mask {mask_id} is not on frame {frame.id}: refine a mask on the frame clicked.")
     if preview:
         started = time.perf_counter()
         if refined is not None:
@@ -151,12 +152,12 @@ def sequence_masks(request: HttpRequest, sequence_id: int):
 
 
 def parse_vertices(raw: list) -> list[tuple[float, float]]:
-    """``[[x, y], ...]`` as vertices, or ApiError naming the bad entry."""
+    """``[[x, y], ...]`` as vertices, or InvalidInput naming the bad entry."""
     vertices = []
     for number, item in enumerate(raw[: services.MAX_POLYGON_VERTICES + 1], start=1):
         if (not isinstance(item, list) or len(item) != 2
                 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in item)):
-            raise ApiError(f"Vertex {number} must be [x, y] with two numbers, got {item!r}.")
+            raise InvalidInput(f"Vertex {number} must be [x, y] with two numbers, got {item!r}.")
         vertices.append((float(item[0]), float(item[1])))
     return vertices
 
@@ -239,34 +240,34 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def parse_png_data_url(value: str) -> bytes:
-    """The bytes of a ``data:image/png;base64,...`` URL, or ApiError saying what is wrong with it."""
+    """The bytes of a ``data:image/png;base64,...`` URL, or InvalidInput saying what is wrong with it."""
     if not value.startswith(PNG_DATA_URL):
-        raise ApiError(f"Field 'png' must be a data URL starting with '{PNG_DATA_URL}'.")
+        raise InvalidInput(f"Field 'png' must be a data URL starting with '{PNG_DATA_URL}'.")
     encoded = value[len(PNG_DATA_URL):]
     if len(encoded) > MAX_PNG_BYTES * 4 // 3 + 4:
-        raise ApiError(f"The PNG is larger than {MAX_PNG_BYTES // 1024 // 1024} MB.", status=413)
+        raise TooLarge(f"The PNG is larger than {MAX_PNG_BYTES // 1024 // 1024} MB.")
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ApiError(f"Field 'png' is not valid base64: {exc}") from exc
+        raise InvalidInput(f"Field 'png' is not valid base64: {exc}") from exc
     if not data.startswith(PNG_SIGNATURE):
-        raise ApiError("Field 'png' is not a PNG image.")
+        raise InvalidInput("Field 'png' is not a PNG image.")
     return data
 
 
 def pixels_of_frame(body: dict, frame: Frame):
-    """The bool mask of the body's ``"png"`` (a frame-sized PNG data URL, white > 127 = mask), or ApiError."""
+    """The bool mask of the body's ``"png"`` (a frame-sized PNG data URL, white > 127 = mask), or InvalidInput."""
     data = parse_png_data_url(field(body, "png", str))
     try:  # the size from the header, before a pixel is decoded (a small PNG may declare a huge image)
         width, height = check_image_header(data, settings.MAX_FRAME_PIXELS)
     except ImageRejected as exc:
-        raise ApiError(f"Field 'png' is not a usable image: {exc}.") from exc
+        raise InvalidInput(f"Field 'png' is not a usable image: {exc}.") from exc
     if (width, height) != (frame.width, frame.height):
-        raise ApiError(f"The PNG is {width}×{height}; the frame is {frame.width}×{frame.height}.")
+        raise InvalidInput(f"The PNG is {width}×{height}; the frame is {frame.width}×{frame.height}.")
     try:
         return storage.mask_from_png_bytes(data)
     except ValueError as exc:
-        raise ApiError(f"Field 'png' is not a usable image: {exc}.") from exc
+        raise InvalidInput(f"Field 'png' is not a usable image: {exc}.") from exc
 
 
 @json_view(("POST",))
@@ -294,4 +295,4 @@ def mask_review(request: HttpRequest, mask_id: int):
     if decision == "reject":
         services.reject_mask(mask=mask, user=request.user)
         return {"deleted": 1, "id": mask_id}
-    raise ApiError(f"Field 'decision' must be 'accept' or 'reject', got {decision!r}.")
+    raise InvalidInput(f"Field 'decision' must be 'accept' or 'reject', got {decision!r}.")

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from sequences.models import Frame, Sequence
 from sequences.selectors import frame_image_key, frame_rgb
 from tags.models import Tag

@@ -8,5 +8,4 @@ urlpatterns = [
     path("reports/", views.report_list, name="list"),
     path("reports/<int:report_id>/", views.report_detail, name="detail"),
     path("reports/<int:report_id>/report.csv", views.report_csv, name="csv"),
-    path("api/reports/<int:report_id>/", views.report_json, name="api-detail"),
 ]

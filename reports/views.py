@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from annotator.api import get_or_404, json_view
+from core.api import get_or_404, json_view
 
 from . import selectors
 from .models import ProcedureReport

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from annotator.api import field, get_or_404, json_view, read_json
+from core.api import field, get_or_404, json_view, read_json
 from findings.selectors import sequence_findings
 from masks.models import Mask
 from masks.selectors import MaskState

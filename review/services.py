@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts import roles
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from masks.selectors import proposals_awaiting_review
 from sequences.models import Sequence
 

@@ -17,8 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import roles
-from annotator.api import parse_natural
-from annotator.errors import InvalidInput
+from core.api import parse_natural
+from core.errors import InvalidInput
 from masks.models import Mask
 from masks.segmenters import active_segmenter
 from masks.selectors import sequence_effort

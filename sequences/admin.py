@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html
 
 from .models import Frame, Sequence
@@ -49,7 +50,7 @@ class SequenceAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def annotate_link(self, sequence: Sequence) -> str:
-        return format_html('<a href="/sequences/{}/annotate/">annotate</a>', sequence.id)
+        return format_html('<a href="{}">annotate</a>', reverse("sequences:annotate", args=[sequence.id]))
 
     def delete_model(self, request, obj):
         delete_sequence(sequence=obj, user=request.user)  # its frame and mask files go with it

@@ -3,7 +3,7 @@
 from django.db.models import Count
 from django.http import HttpRequest
 
-from annotator.api import get_or_404, json_view
+from core.api import get_or_404, json_view
 
 from .models import Frame, Sequence
 

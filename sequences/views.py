@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import roles
-from annotator.uploads import show_upload_refusal
+from core.uploads import show_upload_refusal
 
 from .forms import ImportSequenceForm
 from .services import ImportFailed, import_sequence

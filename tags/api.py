@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from annotator.api import json_view
+from core.api import json_view
 
 from .models import Tag
 

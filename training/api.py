@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from annotator.api import ApiError, field, get_or_404, json_view, read_json
 from annotator.jobs import fail_stale
+from core.api import field, get_or_404, json_view, read_json
 from sequences.models import Sequence
 
 from . import selectors, services
@@ -23,10 +23,7 @@ def preannotate(request: HttpRequest, model_id: int):
     """Queue ``model`` over a sequence: ``{"sequence_id": 3}``; 202 with the job's status (and its URL)."""
     model = get_or_404(TrainedModel, model_id, "trained model")
     sequence = get_or_404(Sequence, field(read_json(request), "sequence_id", int), "sequence")
-    try:
-        job = services.start_preannotation(model=model, sequence=sequence, user=request.user)
-    except services.PreannotationConflict as exc:
-        raise ApiError(str(exc), status=409) from exc
+    job = services.start_preannotation(model=model, sequence=sequence, user=request.user)  # a conflict: 409
     return JsonResponse(selectors.preannotation_json(job), status=202)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
 
@@ -67,6 +68,6 @@ def preannotation_json(job: PreannotationJob) -> dict:
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "status_url": f"/api/preannotations/{job.id}/",
-        "cancel_url": f"/api/preannotations/{job.id}/cancel/",
+        "status_url": reverse("api:preannotation", args=[job.id]),
+        "cancel_url": reverse("api:preannotation-cancel", args=[job.id]),
     }

@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from annotator.errors import InvalidInput
 from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, record_failure
+from core.errors import Busy, Conflict, InvalidInput
 from datasets.models import DatasetExport
 from datasets.services import export_path
 from datasets.splits import frame_block_split
@@ -341,8 +341,8 @@ def delete_model(*, model: TrainedModel, user=None) -> None:
 # ---------- pre-annotation: a trained model's masks as proposals ----------
 
 
-class PreannotationConflict(InvalidInput):
-    """The model is already pre-annotating the sequence."""
+class PreannotationConflict(Conflict):
+    """The model is already pre-annotating the sequence (HTTP 409)."""
 
 
 def checkpoint_path(model: TrainedModel) -> Path:
@@ -452,8 +452,8 @@ LIVE_VIDEO_DIR = "live-videos"
 LIVE_STREAMS = StreamSlots()
 
 
-class LiveStreamsBusy(Exception):
-    """As many live streams are playing as this process plays at once (the stream answers HTTP 429)."""
+class LiveStreamsBusy(Busy):
+    """As many live streams are playing as this process plays at once (HTTP 429, with Retry-After)."""
 
 
 def live_stream(*, model: TrainedModel, source: Sequence | LiveVideo, fps: float | None = None,

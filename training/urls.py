@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import views
 
 app_name = "training"
 
@@ -19,8 +19,4 @@ urlpatterns = [
          name="model-live-video-stream"),
     path("training/live-videos/", views.live_video_upload, name="live-video-upload"),
     path("training/live-videos/<int:video_id>/delete/", views.live_video_delete, name="live-video-delete"),
-    path("api/training-runs/<int:run_id>/", api.run_status, name="api-run"),
-    path("api/models/<int:model_id>/preannotate/", api.preannotate, name="api-preannotate"),
-    path("api/preannotations/<int:job_id>/", api.preannotation_status, name="api-preannotation"),
-    path("api/preannotations/<int:job_id>/cancel/", api.preannotation_cancel, name="api-preannotation-cancel"),
 ]

@@ -7,15 +7,15 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from annotator.api import error_response
-from annotator.errors import InvalidInput
 from annotator.jobs import fail_stale
-from annotator.uploads import show_upload_refusal
+from core.api import json_errors
+from core.errors import InvalidInput
+from core.uploads import show_upload_refusal
 from sequences.models import Sequence
 
 from . import selectors, services
@@ -137,6 +137,7 @@ def _live_page(request: HttpRequest, model: TrainedModel, source: Sequence | Liv
 
 @login_required
 @require_GET
+@json_errors  # the live page's script reads why a stream was refused
 def model_live_stream(request: HttpRequest, model_id: int, sequence_id: int) -> HttpResponse:
     """The live page's frames as Server-Sent Events over one connection; ``?fps=`` overrides the sequence's
     rate (0: unpaced), ``?loop=1`` plays again from the start until the client goes."""
@@ -146,6 +147,7 @@ def model_live_stream(request: HttpRequest, model_id: int, sequence_id: int) -> 
 
 @login_required
 @require_GET
+@json_errors
 def model_live_video_stream(request: HttpRequest, model_id: int, video_id: int) -> HttpResponse:
     """As :func:`model_live_stream`, over an uploaded video file."""
     model = get_object_or_404(TrainedModel, pk=model_id)
@@ -161,13 +163,11 @@ def _live_stream(request: HttpRequest, model: TrainedModel, source: Sequence | L
         except ValueError:
             fps = -1.0
         if not 0 <= fps <= 240:
-            return HttpResponseBadRequest("fps must be a number from 0 to 240.")
+            raise InvalidInput("fps must be a number from 0 to 240.")
     try:
         events = services.live_stream(model=model, source=source, fps=fps, loop=request.GET.get("loop") == "1")
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # a missing checkpoint or file: nothing to play here
         raise Http404(str(exc)) from exc
-    except services.LiveStreamsBusy as exc:
-        return error_response(str(exc), 429)
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # a proxy in front must pass each event on at once

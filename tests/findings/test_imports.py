@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from findings.imports import import_class_folders, import_class_zip, import_findings_csv, tag_for_folder
 from findings.models import FrameFinding
 from sequences.models import Sequence

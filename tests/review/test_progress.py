@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from findings.services import create_finding
 from masks.models import Mask, Track
 from masks.services import accept_mask, reject_mask, save_mask

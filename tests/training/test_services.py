@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, run_export
 from findings.services import create_finding

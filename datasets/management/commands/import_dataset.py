@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from datasets.management.commands.import_masks import tag_by_name
 from datasets.services import import_dataset
 from tags.models import Procedure

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from datasets.services import MATCH_MODES, import_masks
 from sequences.models import Sequence
 from tags.models import Tag

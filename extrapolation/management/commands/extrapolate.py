@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from extrapolation.services import job_json, run_job, start_extrapolation
 from masks.models import Mask
 

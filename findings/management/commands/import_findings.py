@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from findings.imports import import_class_folders, import_class_zip, import_findings_csv
 from tags.models import Procedure
 

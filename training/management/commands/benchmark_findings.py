@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from datasets.services import create_export, delete_export, export_path, run_export
 from findings.imports import import_class_folders
 from findings.management.commands.import_findings import parse_mapping

@@ -32,7 +32,7 @@ import torch
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from datasets.management.commands.import_masks import tag_by_name
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, import_dataset, run_export

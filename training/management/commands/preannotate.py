@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from sequences.models import Sequence
 from training.models import PreannotationJob, TrainedModel
 from training.selectors import preannotation_json

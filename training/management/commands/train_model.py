@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.errors import InvalidInput
+from core.errors import InvalidInput
 from datasets.models import DatasetExport
 from training.models import TrainedModel, TrainingRun
 from training.network import ARCHITECTURES

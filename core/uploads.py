@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
 from django.http import HttpRequest
 
-from annotator.api import format_bytes
+from core.api import format_bytes
 
 #: Room for the form's other fields and the multipart framing, beyond the files themselves.
 FORM_OVERHEAD_BYTES = 1024 * 1024

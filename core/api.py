@@ -1,8 +1,9 @@
 """The one place that shapes JSON answers and errors of the API.
 
 Views decorated with :func:`json_view` receive an authenticated user (session or token), may read the
-parsed body with :func:`read_json`, and raise :class:`ApiError` (or ``Http404``) for bad input; the
-decorator turns every such error into ``{"error": "..."}`` with the right status.
+parsed body with :func:`read_json`, and raise a :class:`core.errors.ServiceError` (or ``Http404``,
+``PermissionDenied``) for bad input; :func:`json_errors` turns every such error into ``{"error": "..."}``
+with the error's status.
 """
 
 from __future__ import annotations
@@ -13,41 +14,32 @@ import logging
 import math
 import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.authentication import user_from_token_header
-from annotator.errors import RETRY_AFTER_SECONDS, InvalidInput, is_database_busy
+from core.authentication import authenticate_token
+from core.errors import RETRY_AFTER_SECONDS, InvalidInput, NotFound, ServiceError, is_database_busy
 
 logger = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """Bad input or a state the request cannot be served in; ``status`` is the HTTP status."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def error_response(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
+def error_response(message: str, status: int, headers: dict[str, str] | None = None) -> JsonResponse:
+    """``{"error": message}`` with ``status``: the shape of every error the API answers."""
+    return JsonResponse({"error": message}, status=status, headers=headers)
 
 
 def database_busy() -> JsonResponse:
-    response = error_response(
-        "The database is busy with another change; nothing was changed. Retry shortly.", 503
+    return error_response(
+        "The database is busy with another change; nothing was changed. Retry shortly.", 503,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
 
 
 def body_too_large() -> JsonResponse:
@@ -55,14 +47,42 @@ def body_too_large() -> JsonResponse:
     return error_response(f"The request body is larger than {limit} (DATA_UPLOAD_MAX_MEMORY_SIZE).", 413)
 
 
-def _csrf_failure(request: HttpRequest) -> str | None:
-    """The CSRF check Django applies to forms, applied to cookie-authenticated API calls."""
+def json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer the errors ``view`` raises as JSON: a :class:`ServiceError` with its status (and headers),
+    ``Http404`` 404, ``PermissionDenied`` 403 (``accounts.roles.RoleRequired`` names the role needed), a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE 413, a busy database 503 with Retry-After.
 
-    def reject(req, reason):
-        return reason
+    :func:`json_view` uses it; a view answering something other than JSON to scripts (the live stream) may too.
+    """
 
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ServiceError as exc:
+            return error_response(str(exc) or f"{HTTPStatus(exc.status).phrase}.", exc.status, exc.headers())
+        except Http404 as exc:
+            return error_response(str(exc) or "Not found.", 404)
+        except PermissionDenied as exc:
+            return error_response(str(exc) or "Permission denied.", 403)
+        except RequestDataTooBig:
+            return body_too_large()
+        except OperationalError as exc:  # authentication writes too (a token's last use)
+            if not is_database_busy(exc):
+                raise
+            return database_busy()
+
+    return wrapper
+
+
+#: Marks the views :func:`json_view` makes, so that a failed CSRF check answers them in JSON (core.views).
+JSON_VIEW = "json_view"
+
+
+def _check_csrf(request: HttpRequest) -> HttpResponse | None:
+    """The CSRF check Django applies to forms, applied to cookie-authenticated API calls: None when it passes,
+    else the answer of CSRF_FAILURE_VIEW (:func:`core.views.csrf_failure`, JSON for the API)."""
     check = CsrfViewMiddleware(lambda req: None)
-    check._reject = reject  # keep Django's own checks; only the way of answering differs
     check.process_request(request)
     return check.process_view(request, None, (), {})
 
@@ -71,28 +91,13 @@ def _answer(view: Callable[..., Any], methods: tuple[str, ...], request: HttpReq
     """Check the method, authenticate (token, or session with its CSRF check), call ``view``, shape its answer."""
     if request.method not in methods:
         return error_response(f"Method {request.method} not allowed; use {', '.join(methods)}.", 405)
-    header = request.headers.get("Authorization", "")
-    if header:
-        user = user_from_token_header(header)
-        if user is None:
-            return error_response("Invalid API token.", 401)
-        request.user = user
-    elif request.user.is_authenticated:
-        failure = _csrf_failure(request)
-        if failure:
-            return error_response(f"CSRF check failed: {failure}", 403)
-    if isinstance(request.user, AnonymousUser) or not request.user.is_authenticated:
+    if not authenticate_token(request) and request.user.is_authenticated:
+        refused = _check_csrf(request)
+        if refused is not None:
+            return refused
+    if not request.user.is_authenticated:
         return error_response("Authentication required: log in, or send 'Authorization: Token <key>'.", 401)
-    try:
-        result = view(request, *args, **kwargs)
-    except ApiError as exc:
-        return error_response(exc.message, exc.status)
-    except InvalidInput as exc:
-        return error_response(str(exc), 400)
-    except Http404 as exc:
-        return error_response(str(exc) or "Not found.", 404)
-    except PermissionDenied as exc:  # accounts.roles.RoleRequired names the role needed
-        return error_response(str(exc) or "Permission denied.", 403)
+    result = view(request, *args, **kwargs)
     if isinstance(result, HttpResponse):
         return result
     return JsonResponse(result, safe=False)
@@ -104,16 +109,11 @@ def json_view(methods: tuple[str, ...]) -> Callable:
     def decorator(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
         @csrf_exempt
         @functools.wraps(view)
+        @json_errors
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            try:
-                return _answer(view, methods, request, *args, **kwargs)
-            except RequestDataTooBig:
-                return body_too_large()
-            except OperationalError as exc:  # authentication writes too (a token's last use)
-                if not is_database_busy(exc):
-                    raise
-                return database_busy()
+            return _answer(view, methods, request, *args, **kwargs)
 
+        setattr(wrapper, JSON_VIEW, True)
         return wrapper
 
     return decorator
@@ -128,29 +128,29 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 
 def _json_int(text: str) -> int:
     if len(text.lstrip("-")) > 19 or not INT_MIN <= (value := int(text)) <= INT_MAX:
-        raise ApiError(f"The number {text[:30]}{'…' if len(text) > 30 else ''} is out of range.")
+        raise InvalidInput(f"The number {text[:30]}{'…' if len(text) > 30 else ''} is out of range.")
     return value
 
 
 def _json_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ApiError(f"The number {text[:30]} is out of range.")
+        raise InvalidInput(f"The number {text[:30]} is out of range.")
     return value
 
 
 def _json_constant(name: str):
-    raise ApiError(f"{name} is not a number JSON accepts.")
+    raise InvalidInput(f"{name} is not a number JSON accepts.")
 
 
 def _check_strings_and_depth(body: Any) -> None:
-    """ApiError if ``body`` nests deeper than MAX_JSON_DEPTH or holds a string that is not valid Unicode
+    """InvalidInput if ``body`` nests deeper than MAX_JSON_DEPTH or holds a string that is not valid Unicode
     (a lone surrogate such as "\\ud800", which no database column stores)."""
     stack = [(body, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            raise ApiError(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+            raise InvalidInput(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
         if isinstance(value, dict):
             stack.extend((key, depth) for key in value)
             stack.extend((item, depth + 1) for item in value.values())
@@ -160,11 +160,11 @@ def _check_strings_and_depth(body: Any) -> None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as exc:
-                raise ApiError(f"A string in the JSON body is not valid Unicode: {exc.reason}.") from exc
+                raise InvalidInput(f"A string in the JSON body is not valid Unicode: {exc.reason}.") from exc
 
 
 def read_json(request: HttpRequest) -> dict[str, Any]:
-    """The request body as a JSON object, or ApiError naming what is wrong with it.
+    """The request body as a JSON object, or InvalidInput naming what is wrong with it.
 
     Numbers are checked as they are parsed: integers must fit 64 bits, NaN and infinities (1e400) are
     refused; bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE answer 413.
@@ -173,11 +173,11 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
     try:
         body = json.loads(raw, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(f"Malformed JSON body: {exc}") from exc
+        raise InvalidInput(f"Malformed JSON body: {exc}") from exc
     except RecursionError as exc:
-        raise ApiError(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.") from exc
+        raise InvalidInput(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.") from exc
     if not isinstance(body, dict):
-        raise ApiError("The JSON body must be an object.")
+        raise InvalidInput("The JSON body must be an object.")
     _check_strings_and_depth(body)
     return body
 
@@ -194,13 +194,13 @@ def parse_natural(value: str) -> int | None:
 
 
 def query_int(request: HttpRequest, name: str) -> int | None:
-    """Query parameter ``name`` (an id or an index) as a whole number; None when absent; ApiError when bad."""
+    """Query parameter ``name`` (an id or an index) as a whole number; None when absent; InvalidInput when bad."""
     value = request.GET.get(name)
     if value is None:
         return None
     number = parse_natural(value)
     if number is None:
-        raise ApiError(f"Query parameter '{name}' must be a whole number (an id or an index), got {value[:40]!r}.")
+        raise InvalidInput(f"Query parameter '{name}' must be a whole number (an id or an index), got {value[:40]!r}.")
     return number
 
 
@@ -209,7 +209,7 @@ def query_ints(request: HttpRequest, name: str) -> list[int]:
     raw = request.GET.get(name, "")
     numbers = [parse_natural(part) for part in raw.split(",") if part]
     if None in numbers:
-        raise ApiError(f"Query parameter '{name}' must be comma-separated ids, got {raw[:60]!r}.")
+        raise InvalidInput(f"Query parameter '{name}' must be comma-separated ids, got {raw[:60]!r}.")
     return numbers
 
 
@@ -225,16 +225,16 @@ def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], *, req
     """``body[name]`` checked against ``kind`` (bools are not accepted as ints)."""
     if name not in body or body[name] is None:
         if required:
-            raise ApiError(f"Missing field '{name}'.")
+            raise InvalidInput(f"Missing field '{name}'.")
         return default
     value = body[name]
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if isinstance(value, bool) and bool not in kinds:
-        raise ApiError(f"Field '{name}' must be {_kind_name(kinds)}, got {json.dumps(value)}.")
+        raise InvalidInput(f"Field '{name}' must be {_kind_name(kinds)}, got {json.dumps(value)}.")
     if not isinstance(value, kinds):
-        raise ApiError(f"Field '{name}' must be {_kind_name(kinds)}, got {json.dumps(value)[:60]}.")
+        raise InvalidInput(f"Field '{name}' must be {_kind_name(kinds)}, got {json.dumps(value)[:60]}.")
     if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
-        raise ApiError(f"Field '{name}' is out of range.")
+        raise InvalidInput(f"Field '{name}' is out of range.")
     return value
 
 
@@ -246,8 +246,8 @@ def _kind_name(kinds: tuple[type, ...]) -> str:
 
 
 def get_or_404(model, pk: int, label: str | None = None):
-    """The ``model`` row with primary key ``pk``, or ApiError 404 naming what is missing."""
+    """The ``model`` row with primary key ``pk``, or NotFound naming what is missing."""
     row = model._default_manager.filter(pk=pk).first()
     if row is None:
-        raise ApiError(f"No {label or model._meta.verbose_name} with id {pk}.", status=404)
+        raise NotFound(f"No {label or model._meta.verbose_name} with id {pk}.")
     return row
