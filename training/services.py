@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from accounts import roles
 from annotator.errors import InvalidInput
-from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, record_failure
+from core import jobs
+from core.jobs import JobRecord
 from datasets.models import DatasetExport
 from datasets.services import export_path
 from datasets.splits import frame_block_split
@@ -117,16 +118,10 @@ def start_training(
     if export_zip is not None and not Path(export_zip).is_file():
         raise InvalidInput(f"{export_zip} does not exist.")
     name = name.strip() or (export.name if export else Path(export_zip).stem)
-    with transaction.atomic():
-        run = TrainingRun.objects.create(
-            name=name, export=export, export_zip=str(Path(export_zip).resolve()) if export_zip else "",
-            config=config.to_dict(), total=config.epochs, created_by=created_by,
-        )
-        if enqueue:
-            from .tasks import run_training_task
-
-            transaction.on_commit(lambda: enqueue_job(run, run_training_task, run.id))
-    return run
+    return jobs.start_job(lambda: TrainingRun.objects.create(
+        name=name, export=export, export_zip=str(Path(export_zip).resolve()) if export_zip else "",
+        config=config.to_dict(), total=config.epochs, created_by=created_by,
+    ), enqueue=enqueue)
 
 
 def _zip_of(run: TrainingRun) -> Path:
@@ -151,20 +146,9 @@ def run_training(run_id: int, *, report: Callable[[EpochMetrics], None] | None =
 
     ``report`` is also told every epoch's metrics (the command line prints them).
     """
-    if not claim(TrainingRun, run_id):
-        return TrainingRun.objects.get(pk=run_id).state
-    run = TrainingRun.objects.select_related("export").get(pk=run_id)
-    try:
-        model = _train(run, report)
-    except (InvalidInput, ExportFormatError, ValueError) as exc:
-        TrainingRun.objects.filter(pk=run_id).update(state=JobRecord.State.FAILED, error=str(exc),
-                                                     finished_at=timezone.now())
-        return JobRecord.State.FAILED
-    except Exception as exc:
-        return record_failure(TrainingRun, run_id, exc)
-    state = JobRecord.State.SUCCEEDED if model is not None else JobRecord.State.CANCELLED
-    TrainingRun.objects.filter(pk=run_id).update(state=state, finished_at=timezone.now(), heartbeat_at=timezone.now())
-    return state
+    # A bad export or configuration is the user's to fix: its message is the run's error, without a traceback.
+    return jobs.run_job(TrainingRun, run_id, lambda run, progress: _train(run, progress, report),
+                        expected=(InvalidInput, ExportFormatError, ValueError))
 
 
 def hold_out_frames(data: ExportData) -> tuple[ExportData, dict]:
@@ -192,7 +176,8 @@ def hold_out_frames(data: ExportData) -> tuple[ExportData, dict]:
     return replace(data, splits={**data.splits, "train": train, "val": validation}), info
 
 
-def _train(run: TrainingRun, report: Callable[[EpochMetrics], None] | None = None) -> TrainedModel | None:
+def _train(run: TrainingRun, progress: jobs.Progress, report: Callable[[EpochMetrics], None] | None = None) -> None:
+    """The work of a training run: train, then score and store the kept checkpoint (unless cancelled)."""
     data, validation = hold_out_frames(load_export(_zip_of(run)))
     TrainingRun.objects.filter(pk=run.pk).update(validation=validation)
     config = _config_of(run)
@@ -203,24 +188,21 @@ def _train(run: TrainingRun, report: Callable[[EpochMetrics], None] | None = Non
             report(metrics)
         history.append(metrics.to_dict())
         best = max((h["val_dice"] for h in history if h["val_dice"] is not None), default=None)
-        TrainingRun.objects.filter(pk=run.pk).update(
-            history=history, done=metrics.epoch, best_val_dice=best, heartbeat_at=timezone.now()
-        )
-        return not TrainingRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+        return not progress(metrics.epoch, history=history, best_val_dice=best)
 
     def on_heartbeat() -> None:
-        TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+        progress()
 
     on_heartbeat()  # reading the export took a while
     result = train_on_export(data, config, on_epoch=on_epoch, on_heartbeat=on_heartbeat)
     # A time budget may end training before its epochs: the run is then complete at the epochs it did.
     TrainingRun.objects.filter(pk=run.pk).update(notes=result.notes, total=len(result.history))
     if result.stopped_by == "cancelled":
-        return None
+        return
     metrics = score_checkpoint(result, data, config)
     metrics.update({"stopped_by": result.stopped_by, "train_seconds": round(result.seconds, 1),
                     "epochs": len(result.history), "counts": data.counts(), "validation": validation})
-    return store_model(run=run, result=result, metrics=metrics, config=config)
+    store_model(run=run, result=result, metrics=metrics, config=config)
 
 
 def train_on_export(data: ExportData, config: TrainConfig, *, cache: FeatureCache | None = None,
@@ -324,11 +306,6 @@ def _json_safe(value):
     return value
 
 
-def cancel_run(*, run: TrainingRun, user=None) -> TrainingRun:
-    roles.require(user, "training.train", f"Cancelling training run {run.id}")
-    return cancel(run)
-
-
 def delete_model(*, model: TrainedModel, user=None) -> None:
     """Delete a trained model with its checkpoint file (once the deletion is committed)."""
     roles.require(user, "training.delete_trainedmodel", f"Deleting model {model.id}")
@@ -349,13 +326,13 @@ def checkpoint_path(model: TrainedModel) -> Path:
     return Path(settings.MEDIA_ROOT) / model.checkpoint.name
 
 
-def start_preannotation(*, model: TrainedModel, sequence, user=None, enqueue: bool = True) -> PreannotationJob:
+def start_preannotation(*, model: TrainedModel, sequence, created_by=None, enqueue: bool = True) -> PreannotationJob:
     """Record a job running ``model`` over every frame of ``sequence``; queue it unless not ``enqueue``.
 
-    Only the model's tags that exist in the database get proposals; none existing is an error. ``user``
+    Only the model's tags that exist in the database get proposals; none existing is an error. ``created_by``
     starts it (``training.preannotate``) and is the author of its proposals.
     """
-    roles.require(user, "training.preannotate", "Pre-annotating a sequence")
+    roles.require(created_by, "training.preannotate", "Pre-annotating a sequence")
     from sequences.models import Frame
     from tags.models import Tag
 
@@ -368,35 +345,25 @@ def start_preannotation(*, model: TrainedModel, sequence, user=None, enqueue: bo
     frames = Frame.objects.filter(sequence=sequence).count()
     if not frames:
         raise InvalidInput(f"Sequence {sequence.id} has no frames.")
-    with transaction.atomic():
-        fail_stale(PreannotationJob)
+
+    def create() -> PreannotationJob:
         if PreannotationJob.objects.filter(model=model, sequence=sequence, state__in=JobRecord.ACTIVE).exists():
             raise PreannotationConflict(
                 f"Model {model.id} is already pre-annotating sequence {sequence.id}; wait for it or cancel it."
             )
-        job = PreannotationJob.objects.create(model=model, sequence=sequence, total=frames, created_by=user)
-        if enqueue:
-            from .tasks import run_preannotation_task
+        return PreannotationJob.objects.create(model=model, sequence=sequence, total=frames, created_by=created_by)
 
-            transaction.on_commit(lambda: enqueue_job(job, run_preannotation_task, job.id))
-    return job
+    return jobs.start_job(create, enqueue=enqueue)
 
 
 def run_preannotation(job_id: int) -> str:
     """Run a queued pre-annotation job to its end (the body of the background task). Returns the final state."""
-    if not claim(PreannotationJob, job_id):
-        return PreannotationJob.objects.get(pk=job_id).state
-    job = PreannotationJob.objects.select_related("model", "sequence", "created_by").get(pk=job_id)
-    try:
-        state = _preannotate(job)
-    except Exception as exc:
-        return record_failure(PreannotationJob, job_id, exc)
-    PreannotationJob.objects.filter(pk=job_id).update(state=state, finished_at=timezone.now(),
-                                                      heartbeat_at=timezone.now())
-    return state
+    return jobs.run_job(PreannotationJob, job_id, preannotate)
 
 
-def _preannotate(job: PreannotationJob) -> str:
+def preannotate(job: PreannotationJob, progress: jobs.Progress) -> None:
+    """The work of a pre-annotation job: the model over every frame, its masks saved as proposals, then the
+    procedure report (unless cancelled)."""
     from masks.models import Mask
     from masks.services import delete_masks, save_mask
     from sequences.selectors import frame_rgb
@@ -413,7 +380,7 @@ def _preannotate(job: PreannotationJob) -> str:
     # Where a person already made or accepted a mask of a tag, a proposal of that tag would only be noise.
     settled = set(sequence_masks.trusted().values_list("frame_id", "tag_id"))
     frames = list(job.sequence.frames.order_by("index"))
-    PreannotationJob.objects.filter(pk=job.pk).update(total=len(frames), done=0, written=0, replaced=replaced)
+    progress(0, len(frames), written=0, replaced=replaced)
     # Every frame's findings probabilities and lesion regions, for the procedure report.
     recorder = Recorder(names=segmenter.finding_names, thresholds=segmenter.finding_thresholds,
                         lesion_tags=lesion_tags(segmenter.class_names), threshold=job.threshold)
@@ -433,18 +400,10 @@ def _preannotate(job: PreannotationJob) -> str:
                 segmenter=job.segmenter, confidence=float(probability[mask].mean()), created_by=job.created_by,
             )
             written += 1
-        PreannotationJob.objects.filter(pk=job.pk).update(done=done, written=F("written") + written,
-                                                          heartbeat_at=timezone.now())
-        if PreannotationJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-            return JobRecord.State.CANCELLED
+        if progress(done, written=F("written") + written):
+            return
     save_report(recorder=recorder, source=ProcedureReport.Source.OFFLINE, fps=job.sequence.fps,
                 sequence=job.sequence, model=job.model, preannotation=job, created_by=job.created_by)
-    return JobRecord.State.SUCCEEDED
-
-
-def cancel_preannotation(*, job: PreannotationJob, user=None) -> PreannotationJob:
-    roles.require(user, "training.preannotate", f"Cancelling pre-annotation {job.id}")
-    return cancel(job)
 
 
 DEFAULT_LIVE_FPS = 25.0  # a sequence or video whose source frame rate is unknown plays at this rate

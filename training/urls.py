@@ -1,6 +1,11 @@
 from django.urls import path
 
+from core import jobs_api
+
 from . import api, views
+
+# The jobs API's /api/jobs/<kind>/<id>/, at the older addresses of these kinds.
+TRAINING_RUN, PREANNOTATION = {"kind": "training-run"}, {"kind": "preannotation"}
 
 app_name = "training"
 
@@ -19,8 +24,9 @@ urlpatterns = [
          name="model-live-video-stream"),
     path("training/live-videos/", views.live_video_upload, name="live-video-upload"),
     path("training/live-videos/<int:video_id>/delete/", views.live_video_delete, name="live-video-delete"),
-    path("api/training-runs/<int:run_id>/", api.run_status, name="api-run"),
+    path("api/training-runs/<int:job_id>/", jobs_api.job_status, TRAINING_RUN, name="api-run"),
     path("api/models/<int:model_id>/preannotate/", api.preannotate, name="api-preannotate"),
-    path("api/preannotations/<int:job_id>/", api.preannotation_status, name="api-preannotation"),
-    path("api/preannotations/<int:job_id>/cancel/", api.preannotation_cancel, name="api-preannotation-cancel"),
+    path("api/preannotations/<int:job_id>/", jobs_api.job_status, PREANNOTATION, name="api-preannotation"),
+    path("api/preannotations/<int:job_id>/cancel/", jobs_api.job_cancel, PREANNOTATION,
+         name="api-preannotation-cancel"),
 ]

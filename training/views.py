@@ -14,13 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotator.api import error_response
 from annotator.errors import InvalidInput
-from annotator.jobs import fail_stale
 from annotator.uploads import show_upload_refusal
+from core import jobs
 from sequences.models import Sequence
 
 from . import selectors, services
 from .forms import LiveVideoForm, PreannotationForm, TrainingForm
-from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
+from .models import LiveVideo, TrainedModel, TrainingRun
 
 
 @login_required
@@ -47,7 +47,6 @@ def run_list(request: HttpRequest) -> HttpResponse:
                     "block of frames at the end of each training sequence for validation; that Dice is optimistic."
                 ))
             return redirect("training:run", run_id=run.id)
-    fail_stale(TrainingRun)
     return render(request, "training/run_list.html", {
         "form": form, "runs": selectors.run_list()[:50], "models": selectors.model_list()[:50],
     })
@@ -56,13 +55,13 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(TrainingRun.objects.select_related("export"), pk=run_id)
-    return render(request, "training/run_detail.html", {"run": run, "status": selectors.run_json(run)})
+    return render(request, "training/run_detail.html", {"run": run, "status": jobs.job_status_json(run)})
 
 
 @login_required
 @require_POST
 def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = services.cancel_run(run=get_object_or_404(TrainingRun, pk=run_id), user=request.user)
+    run = jobs.cancel(get_object_or_404(TrainingRun, pk=run_id), user=request.user)
     messages.info(request, f"Training run “{run.name}”: {'stopping' if run.is_active else run.get_state_display()}.")
     return redirect("training:run", run_id=run.id)
 
@@ -73,7 +72,6 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 
 def _models_page(request: HttpRequest, video_form: LiveVideoForm) -> HttpResponse:
-    fail_stale(PreannotationJob)
     return render(request, "training/model_list.html", {
         "models": selectors.model_list(), "form": PreannotationForm(),
         "preannotations": selectors.preannotation_list()[:20],
@@ -92,7 +90,7 @@ def model_preannotate(request: HttpRequest, model_id: int) -> HttpResponse:
         return redirect("training:models")
     sequence = form.cleaned_data["sequence"]
     try:
-        job = services.start_preannotation(model=model, sequence=sequence, user=request.user)
+        job = services.start_preannotation(model=model, sequence=sequence, created_by=request.user)
     except InvalidInput as exc:
         messages.error(request, str(exc))
     else:

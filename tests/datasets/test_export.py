@@ -12,7 +12,7 @@ import pytest
 from pycocotools.coco import COCO
 
 from annotator.errors import InvalidInput
-from annotator.jobs import cancel
+from core.jobs import cancel
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, run_export
 from datasets.splits import cross_validation_folds

@@ -36,7 +36,7 @@ def report(trained, db, user) -> ProcedureReport:
                                    procedure="colonoscopy", created_by=user).sequence
     sequence.fps = FPS
     sequence.save(update_fields=["fps"])
-    job = start_preannotation(model=model, sequence=sequence, user=user, enqueue=False)
+    job = start_preannotation(model=model, sequence=sequence, created_by=user, enqueue=False)
     assert run_preannotation(job.id) == "succeeded"
     return ProcedureReport.objects.get(preannotation=job)
 

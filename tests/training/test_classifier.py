@@ -87,7 +87,7 @@ def test_a_classifier_pre_annotates_for_the_procedure_report(trained, db, user, 
                                    procedure="colonoscopy", created_by=user).sequence
     sequence.fps = 4.0
     sequence.save(update_fields=["fps"])
-    job = start_preannotation(model=model, sequence=sequence, user=user, enqueue=False)
+    job = start_preannotation(model=model, sequence=sequence, created_by=user, enqueue=False)
     assert run_preannotation(job.id) == "succeeded"
     report = ProcedureReport.objects.get(preannotation=job)
     assert report.names == NAMES and len(report.probabilities) == 20
