@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -141,7 +142,9 @@ def find_job(kind: JobKind, pk: Any) -> JobRecord | None:
     cannot be one."""
     try:
         pk = kind.model._meta.pk.to_python(pk)
-    except Exception:  # noqa: BLE001 — a malformed id names no job
+    except ValidationError:  # not an id of that kind (text for a number, not a UUID): no job
+        return None
+    if isinstance(pk, int) and not -(2**63) <= pk < 2**63:  # more than the database stores
         return None
     return kind.model.objects.select_related(*kind.related).filter(pk=pk).first()
 

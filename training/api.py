@@ -9,7 +9,7 @@ from annotator.api import ApiError, field, get_or_404, json_view, read_json
 from core.jobs import job_status_json
 from sequences.models import Sequence
 
-from . import services
+from . import preannotation
 from .models import TrainedModel
 
 
@@ -19,7 +19,7 @@ def preannotate(request: HttpRequest, model_id: int):
     model = get_or_404(TrainedModel, model_id, "trained model")
     sequence = get_or_404(Sequence, field(read_json(request), "sequence_id", int), "sequence")
     try:
-        job = services.start_preannotation(model=model, sequence=sequence, created_by=request.user)
-    except services.PreannotationConflict as exc:
+        job = preannotation.start_preannotation(model=model, sequence=sequence, created_by=request.user)
+    except preannotation.PreannotationConflict as exc:
         raise ApiError(str(exc), status=409) from exc
     return JsonResponse(job_status_json(job), status=202)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db.models import QuerySet
 
 from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
@@ -21,3 +24,8 @@ def live_video_list() -> QuerySet[LiveVideo]:
 
 def preannotation_list() -> QuerySet[PreannotationJob]:
     return PreannotationJob.objects.select_related("model", "sequence", "created_by", "report")
+
+
+def checkpoint_path(model: TrainedModel) -> Path:
+    """Where ``model``'s checkpoint file is (it may be missing)."""
+    return Path(settings.MEDIA_ROOT) / model.checkpoint.name

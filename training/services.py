@@ -1,27 +1,25 @@
-"""Starting and running training: the Django adapter of :mod:`training.trainer`.
+"""Training runs, started and run as background jobs: the Django adapter of :mod:`training.trainer`.
 
 It reads the export zip (:mod:`training.data`), calls :func:`training.trainer.train` with a callback that
 records every epoch's loss and validation Dice on the run (the page shows them) and honours
 cancellation, then scores the best checkpoint on the test split, times inference, and stores the
 checkpoint as a :class:`TrainedModel`.
+
+The app's other writes have their own modules: :mod:`training.preannotation` (a model's masks as proposals),
+:mod:`training.live_streams` (a model run live) and :mod:`training.live_videos` (videos uploaded to play live).
 """
 
 from __future__ import annotations
 
 import os
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
@@ -31,36 +29,15 @@ from core.jobs import JobRecord
 from datasets.models import DatasetExport
 from datasets.services import export_path
 from datasets.splits import frame_block_split
-from reports.indicators import summary
-from reports.models import ProcedureReport
-from reports.recording import Recorder
-from reports.services import lesion_tags, save_report, stations, tag_kinds
-from sequences.sources import VIDEO_EXTENSIONS
-from tags.models import Procedure
 from tags.taxonomy import EXCLUSIVE_GROUPS
 
 from .classifier import FeatureCache, train_classifier
 from .data import ExportData, ExportFormatError, load_export
 from .inference import Segmenter
-from .live import (
-    FrameSource,
-    HeldStream,
-    ImageFiles,
-    LivePipeline,
-    StreamSlots,
-    VideoError,
-    VideoFile,
-    hex_to_rgb,
-    play,
-    probe_video,
-    sse_stream,
-)
-from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
+from .models import TrainedModel, TrainingRun
 from .network import ARCHITECTURES, SMALL
+from .selectors import checkpoint_path
 from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, TrainResult, evaluate, findings_scores, train
-
-if TYPE_CHECKING:
-    from sequences.models import Sequence
 
 INPUT_SIZES = {"96x128": (96, 128), "144x192": (144, 192), "192x256": (192, 256), "288x384": (288, 384)}
 
@@ -309,223 +286,7 @@ def _json_safe(value):
 def delete_model(*, model: TrainedModel, user=None) -> None:
     """Delete a trained model with its checkpoint file (once the deletion is committed)."""
     roles.require(user, "training.delete_trainedmodel", f"Deleting model {model.id}")
-    path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
+    path = checkpoint_path(model)
     with transaction.atomic():
         model.delete()
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
-
-
-# ---------- pre-annotation: a trained model's masks as proposals ----------
-
-
-class PreannotationConflict(InvalidInput):
-    """The model is already pre-annotating the sequence."""
-
-
-def checkpoint_path(model: TrainedModel) -> Path:
-    return Path(settings.MEDIA_ROOT) / model.checkpoint.name
-
-
-def start_preannotation(*, model: TrainedModel, sequence, created_by=None, enqueue: bool = True) -> PreannotationJob:
-    """Record a job running ``model`` over every frame of ``sequence``; queue it unless not ``enqueue``.
-
-    Only the model's tags that exist in the database get proposals; none existing is an error. ``created_by``
-    starts it (``training.preannotate``) and is the author of its proposals.
-    """
-    roles.require(created_by, "training.preannotate", "Pre-annotating a sequence")
-    from sequences.models import Frame
-    from tags.models import Tag
-
-    if not checkpoint_path(model).is_file():
-        raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
-    # A findings classifier draws no mask: its run is for the procedure report (per-frame findings).
-    names = [*model.class_names, *model.finding_names]
-    if not Tag.objects.filter(name__in=names).exists():
-        raise InvalidInput(f"None of model {model.id}'s tags ({', '.join(names)}) exists any more.")
-    frames = Frame.objects.filter(sequence=sequence).count()
-    if not frames:
-        raise InvalidInput(f"Sequence {sequence.id} has no frames.")
-
-    def create() -> PreannotationJob:
-        if PreannotationJob.objects.filter(model=model, sequence=sequence, state__in=JobRecord.ACTIVE).exists():
-            raise PreannotationConflict(
-                f"Model {model.id} is already pre-annotating sequence {sequence.id}; wait for it or cancel it."
-            )
-        return PreannotationJob.objects.create(model=model, sequence=sequence, total=frames, created_by=created_by)
-
-    return jobs.start_job(create, enqueue=enqueue)
-
-
-def run_preannotation(job_id: int) -> str:
-    """Run a queued pre-annotation job to its end (the body of the background task). Returns the final state."""
-    return jobs.run_job(PreannotationJob, job_id, preannotate)
-
-
-def preannotate(job: PreannotationJob, progress: jobs.Progress) -> None:
-    """The work of a pre-annotation job: the model over every frame, its masks saved as proposals, then the
-    procedure report (unless cancelled)."""
-    from masks.models import Mask
-    from masks.services import delete_masks, save_mask
-    from sequences.selectors import frame_rgb
-    from tags.models import Tag
-
-    # Loaded once for the whole sequence. Offline, test-time flips are worth their 4× arithmetic: they raised
-    # Dice on unseen CVC-ClinicDB sequences by ~0.03 (docs/datasets-and-training.md).
-    segmenter = Segmenter(checkpoint_path(job.model), flips=True)
-    tags = {t.name: t for t in Tag.objects.filter(name__in=segmenter.class_names)}
-    sequence_masks = Mask.objects.filter(frame__sequence=job.sequence)
-    # A new run replaces this model's unreviewed proposals; accepted ones are a person's work and stay.
-    replaced = delete_masks(sequence_masks.filter(source=Mask.Source.MODEL, segmenter=job.segmenter,
-                                                  reviewed_at__isnull=True))
-    # Where a person already made or accepted a mask of a tag, a proposal of that tag would only be noise.
-    settled = set(sequence_masks.trusted().values_list("frame_id", "tag_id"))
-    frames = list(job.sequence.frames.order_by("index"))
-    progress(0, len(frames), written=0, replaced=replaced)
-    # Every frame's findings probabilities and lesion regions, for the procedure report.
-    recorder = Recorder(names=segmenter.finding_names, thresholds=segmenter.finding_thresholds,
-                        lesion_tags=lesion_tags(segmenter.class_names), threshold=job.threshold)
-    for done, frame in enumerate(frames, start=1):
-        prediction = segmenter.predict(np.ascontiguousarray(frame_rgb(frame)))
-        recorder.add(findings=prediction.findings, masks=prediction.masks, frame_index=frame.index)
-        written = 0
-        for name, probability in prediction.masks.items():
-            tag = tags.get(name)
-            if tag is None or (frame.id, tag.id) in settled:
-                continue
-            mask = probability >= job.threshold
-            if not mask.any():
-                continue
-            save_mask(
-                frame=frame, tag=tag, color=tag.color, mask=mask, source=Mask.Source.MODEL,
-                segmenter=job.segmenter, confidence=float(probability[mask].mean()), created_by=job.created_by,
-            )
-            written += 1
-        if progress(done, written=F("written") + written):
-            return
-    save_report(recorder=recorder, source=ProcedureReport.Source.OFFLINE, fps=job.sequence.fps,
-                sequence=job.sequence, model=job.model, preannotation=job, created_by=job.created_by)
-
-
-DEFAULT_LIVE_FPS = 25.0  # a sequence or video whose source frame rate is unknown plays at this rate
-LIVE_VIDEO_DIR = "live-videos"
-# The live streams this process plays (each keeps a CPU core busy); at most settings.LIVE_MAX_STREAMS.
-LIVE_STREAMS = StreamSlots()
-
-
-class LiveStreamsBusy(Exception):
-    """As many live streams are playing as this process plays at once (the stream answers HTTP 429)."""
-
-
-def live_stream(*, model: TrainedModel, source: Sequence | LiveVideo, fps: float | None = None,
-                loop: bool = False) -> Iterator[bytes]:
-    """The Server-Sent Events (bytes) of ``model`` run live over ``source`` (a stored sequence, or a video file
-    decoded as it plays): one event per frame, paced to ``fps`` (None: the source's own rate; 0: as fast as
-    possible). The model is loaded here, once. The stream holds one of the LIVE_MAX_STREAMS slots until it
-    ends, fails or is closed (the client gone).
-
-    Raises InvalidInput when the checkpoint or the video file is missing or the sequence has no frames,
-    LiveStreamsBusy when no slot is free.
-    """
-    from sequences.selectors import frame_path
-    from tags.models import Tag
-
-    if not checkpoint_path(model).is_file():
-        raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
-    frames: FrameSource
-    if isinstance(source, LiveVideo):
-        if not source.path.is_file():
-            raise InvalidInput(f"The file of {source} is missing.")
-        frames = VideoFile(source.path)
-    else:
-        # Paths up front: the stream then needs no database connection while it plays.
-        paths = [(frame.index, frame_path(frame)) for frame in source.frames.order_by("index").only("index", "image")]
-        if not paths:
-            raise InvalidInput(f"Sequence {source.id} has no frames.")
-        frames = ImageFiles(paths)
-    colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
-    rate = (source.fps or DEFAULT_LIVE_FPS) if fps is None else fps
-    limit = settings.LIVE_MAX_STREAMS
-    if not LIVE_STREAMS.take(limit):
-        raise LiveStreamsBusy(
-            f"This server already plays {limit} live stream{'s' if limit != 1 else ''}, as many as it plays at once "
-            "(LIVE_MAX_STREAMS): close another live page, or try again when one has ended."
-        )
-    try:
-        segmenter = Segmenter(checkpoint_path(model))
-        recorder, summarise, finish = _live_report(model=model, source=source, segmenter=segmenter,
-                                                   fps=source.fps or DEFAULT_LIVE_FPS)
-        pipeline = LivePipeline(segmenter, colors, recorder=recorder, summarise=summarise,
-                                summary_every=max(1, round(rate or DEFAULT_LIVE_FPS)))
-        events = sse_stream(play(pipeline, frames, fps=rate, loop=loop), finish=finish)
-    except BaseException:
-        LIVE_STREAMS.give_back()
-        raise
-    return HeldStream(events, LIVE_STREAMS.give_back)
-
-
-def _live_report(*, model: TrainedModel, source: Sequence | LiveVideo, segmenter: Segmenter, fps: float):
-    """A live stream's procedure report: the recorder its frames feed, the summary of the indicators so far (about
-    once a second of the stream), and ``finish``, which saves the report once (when the stream ends or is closed,
-    if a frame was played) and answers the end event's data (the report's URL)."""
-    is_video = isinstance(source, LiveVideo)
-    procedure = Procedure.OTHER if is_video else source.procedure
-    # Read the taxonomy now: while it plays, the stream asks the database nothing.
-    kinds, procedure_stations = tag_kinds(segmenter.finding_names), stations(procedure)
-    recorder = Recorder(names=segmenter.finding_names, thresholds=segmenter.finding_thresholds,
-                        lesion_tags=lesion_tags(segmenter.class_names), keep_thumbnails=is_video)
-    saved: dict = {}
-
-    def summarise() -> dict:
-        return summary(recorder.report(kinds=kinds, fps=fps, procedure=procedure, stations=procedure_stations))
-
-    def finish() -> dict:
-        if "report_url" in saved or not recorder.frame_indices:
-            return dict(saved)
-        if is_video:
-            recorder.frame_indices = [None] * len(recorder.frame_indices)  # a video's frames are not stored
-            thumbnails = recorder.lesion_thumbnails(recorder.report(kinds=kinds, fps=fps, procedure=procedure))
-        else:
-            thumbnails = None
-        report = save_report(recorder=recorder, source=ProcedureReport.Source.LIVE, fps=fps,
-                             sequence=None if is_video else source, live_video=source if is_video else None,
-                             model=model, procedure=procedure, thumbnails=thumbnails)
-        saved.update(report_id=report.id, report_url=reverse("reports:detail", args=[report.id]))
-        return dict(saved)
-
-    return recorder, summarise, finish
-
-
-def upload_live_video(*, upload: UploadedFile, name: str = "", created_by=None) -> LiveVideo:
-    """Store an uploaded video file to play live (it is not imported as a sequence).
-
-    OpenCV must open it and decode its first frame. All or nothing: a rejected file (InvalidInput says why)
-    leaves neither a file nor a row; the file is written first and the row only once it is known good.
-    """
-    roles.require(created_by, "training.add_livevideo", "Uploading a video to play live")
-    suffix = Path(upload.name).suffix.lower()
-    if suffix not in VIDEO_EXTENSIONS:
-        raise InvalidInput(f"{upload.name} is not a video file (accepted: {', '.join(sorted(VIDEO_EXTENSIONS))}).")
-    relative = f"{LIVE_VIDEO_DIR}/{uuid.uuid4().hex}{suffix}"
-    path = Path(settings.MEDIA_ROOT) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with path.open("xb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        try:
-            info = probe_video(path, max_pixels=settings.MAX_FRAME_PIXELS)
-        except VideoError as exc:
-            raise InvalidInput(f"{upload.name} cannot be played: {exc.reason}.") from exc
-        return LiveVideo.objects.create(
-            name=(name.strip() or Path(upload.name).name)[:200], file=relative, fps=info.fps,
-            frame_count=info.frame_count, width=info.width, height=info.height, created_by=created_by,
-        )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-
-
-def delete_live_video(*, video: LiveVideo, user=None) -> None:
-    """Delete an uploaded video; its file goes once the deletion is committed (see LiveVideo)."""
-    roles.require(user, "training.delete_livevideo", f"Deleting video {video.id}")
-    video.delete()

@@ -74,6 +74,7 @@ def test_the_older_cancel_urls_are_aliases(api, every_kind, kind):
         ("/api/jobs/backup/1/", "No kind of job named 'backup'; the kinds are: "),
         ("/api/jobs/export/999/", "No dataset export with id 999."),
         ("/api/jobs/export/abc/", "No dataset export with id abc."),
+        ("/api/jobs/export/99999999999999999999999/", "No dataset export with id 99999999999999999999999."),
         ("/api/jobs/training-run/999/", "No training run with id 999."),
         ("/api/jobs/preannotation/999/", "No pre-annotation job with id 999."),
         ("/api/jobs/extrapolation/not-a-uuid/", "No extrapolation job with id not-a-uuid."),

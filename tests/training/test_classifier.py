@@ -17,7 +17,8 @@ from tests.findings.factories import class_image
 from training.classifier import FeatureCache, train_classifier
 from training.inference import Segmenter
 from training.network import CLASSIFIER, Checkpoint
-from training.services import run_preannotation, start_preannotation, store_model
+from training.preannotation import run_preannotation, start_preannotation
+from training.services import store_model
 from training.trainer import Sample, TrainConfig
 
 NAMES = ["BBPS 0–1", "BBPS 2–3", "Caecum"]

@@ -20,7 +20,8 @@ from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
 from tests.conftest import run_worker_until_idle, write_frames
 from training.models import PreannotationJob, TrainedModel
-from training.services import run_preannotation, start_preannotation, store_model
+from training.preannotation import run_preannotation, start_preannotation
+from training.services import store_model
 from training.trainer import TrainConfig, dice, train
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from annotator.errors import InvalidInput
 from core.jobs import job_status_json
 from sequences.models import Sequence
 from training.models import PreannotationJob, TrainedModel
-from training.services import run_preannotation, start_preannotation
+from training.preannotation import run_preannotation, start_preannotation
 
 
 class Command(BaseCommand):
