@@ -60,10 +60,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "axes",
+    "core",  # before django_tasks_db: its db_worker command (core/management) also fails jobs whose worker died
     "django_tasks",
     "django_tasks_db",
     "accounts",
-    "core",
     "sequences",
     "tags",
     "masks",

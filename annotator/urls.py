@@ -15,7 +15,10 @@ API_APPS = (
     "tags", "sequences", "masks", "extrapolation", "findings", "comments", "review", "training", "datasets", "reports",
 )
 
-api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS]
+api_patterns = [
+    path("api/jobs/", include("core.jobs_urls")),
+    *(path("", include(f"{app}.api_urls")) for app in API_APPS),
+]
 
 urlpatterns = [
     path("", include((api_patterns, "api"))),

@@ -31,7 +31,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 
 #: Modules whose place is not their package's: annotator's shared modules are core's until they move to core/.
 PLACES: dict[str, str] = {
-    "annotator.jobs": "core",
 }
 
 #: Folders of the code base that are not app code (the tests may import anything).

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from annotator.jobs import JobRecord
+from core.jobs import JobRecord
 
 from .splits import split_warnings
 

@@ -21,13 +21,13 @@ import cv2
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from natsort import natsorted
 
 from accounts import roles
-from annotator.jobs import JobRecord, cancel, claim, enqueue_job, record_failure
+from core import jobs
 from core.errors import InvalidInput
+from core.jobs import JobRecord
 from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask
@@ -44,10 +44,6 @@ from .splits import SPLITS, check_split, split_by_sequence
 MATCH_MODES = ("original-name", "stem", "order")
 MASK_EXTENSIONS = {".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg"}
 EXPORT_FORMAT = "annotator-export/1"
-
-
-class ExportCancelled(Exception):
-    pass
 
 
 # --- importing masks that already exist ----------------------------------------------------------------
@@ -317,18 +313,17 @@ def create_export(
             raise InvalidInput(str(exc)) from exc
         split = {side: sorted(split.get(side, [])) for side in SPLITS}
         fractions = tuple(len(split[side]) / len(sequences) for side in SPLITS)
-    with transaction.atomic():
+
+    def create() -> DatasetExport:
         export = DatasetExport.objects.create(
             name=name, include_propagated=include_propagated, train_fraction=fractions[0],
             val_fraction=fractions[1], test_fraction=fractions[2], seed=seed, split=split, created_by=created_by,
         )
         export.sequences.set(sequences)
         export.tags.set(tags)
-        if enqueue:
-            from .tasks import run_export_task
+        return export
 
-            transaction.on_commit(lambda: enqueue_job(export, run_export_task, export.id))
-    return export
+    return jobs.start_job(create, enqueue=enqueue)
 
 
 
@@ -344,27 +339,22 @@ def export_path(name: str) -> Path:
 
 def run_export(export_id: int) -> str:
     """Write a queued export's zip (the body of the background task). Returns the final state."""
-    if not claim(DatasetExport, export_id):
-        return DatasetExport.objects.get(pk=export_id).state
-    export = DatasetExport.objects.get(pk=export_id)
+    return jobs.run_job(DatasetExport, export_id, write_export_zip)
+
+
+def write_export_zip(export: DatasetExport, progress: jobs.Progress) -> dict:
+    """The work of an export job: its zip, written beside its place and moved there whole (a reader never sees
+    half an export; a cancelled or failed export leaves none). Answers what to record on the export."""
     target = export_path(export_name(export))
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.partial")
     try:
-        counts = write_export(export, temporary)
+        counts = write_export(export, temporary, progress=progress)
         os.replace(temporary, target)  # atomic: the zip appears whole or not at all
-    except ExportCancelled:
+    except BaseException:
         temporary.unlink(missing_ok=True)
-        DatasetExport.objects.filter(pk=export_id).update(state=JobRecord.State.CANCELLED, finished_at=timezone.now())
-        return JobRecord.State.CANCELLED
-    except Exception as exc:
-        temporary.unlink(missing_ok=True)
-        return record_failure(DatasetExport, export_id, exc)
-    DatasetExport.objects.filter(pk=export_id).update(
-        state=JobRecord.State.SUCCEEDED, counts=counts, file=export_name(export), size_bytes=target.stat().st_size,
-        done=F("total"), finished_at=timezone.now(), heartbeat_at=timezone.now(),
-    )
-    return JobRecord.State.SUCCEEDED
+        raise
+    return {"counts": counts, "file": export_name(export), "size_bytes": target.stat().st_size}
 
 
 def export_classes(export: DatasetExport) -> list[formats.ExportClass]:
@@ -382,8 +372,9 @@ def export_masks(export: DatasetExport):
     return masks if export.include_propagated else masks.trusted()
 
 
-def write_export(export: DatasetExport, path: Path) -> dict:
-    """Write the export's zip at ``path``; returns the counts per split.
+def write_export(export: DatasetExport, path: Path, *, progress: jobs.Progress | None = None) -> dict:
+    """Write the export's zip at ``path``; returns the counts per split. ``progress`` is told the frames written
+    (every tenth); when it answers that the export was cancelled, :class:`core.jobs.JobCancelled` stops it.
 
     Frames taken: those with at least one exported mask (on them, a tag without a mask is absent), and those
     holding a frame finding of one of the export's tags. Whether a frame has a segmentation label is
@@ -415,7 +406,8 @@ def write_export(export: DatasetExport, path: Path) -> dict:
     sequences = {s.id: s for s in export.sequences.all()}
     labelled = segmentation_labelled(frames.values(), masked={f for f, m in by_frame.items() if m},
                                      sequences=sequences.values())
-    DatasetExport.objects.filter(pk=export.pk).update(total=len(frames), done=0)
+    progress = progress or jobs.Progress(export)
+    progress(0, len(frames))
     coco = {side: {"images": [], "annotations": []} for side in SPLITS}
     counts = {side: {"sequences": len(export.split.get(side, [])), "frames": 0, "masks": 0} for side in SPLITS}
     per_sequence: dict[int, dict] = {sid: {"frames": 0, "masks": 0} for sid in sequences}
@@ -454,8 +446,8 @@ def write_export(export: DatasetExport, path: Path) -> dict:
             counts[side]["masks"] += len(frame_masks)
             per_sequence[frame.sequence_id]["frames"] += 1
             per_sequence[frame.sequence_id]["masks"] += len(frame_masks)
-            if done % 10 == 0 or done == len(by_frame):
-                _report_progress(export, done)
+            if (done % 10 == 0 or done == len(by_frame)) and progress(done):
+                raise jobs.JobCancelled()
         info = {"description": export.name, "version": EXPORT_FORMAT, "export_id": export.id,
                 "date_created": timezone.now().isoformat()}
         for side in SPLITS:
@@ -492,12 +484,6 @@ def findings_frames(export: DatasetExport) -> list[Frame]:
                                           index__range=(finding.first_index, finding.last_index)):
             frames[frame.id] = frame
     return sorted(frames.values(), key=lambda f: (f.sequence_id, f.index))
-
-
-def _report_progress(export: DatasetExport, done: int) -> None:
-    DatasetExport.objects.filter(pk=export.pk).update(done=done, heartbeat_at=timezone.now())
-    if DatasetExport.objects.filter(pk=export.pk, cancel_requested=True).exists():
-        raise ExportCancelled()
 
 
 def frame_findings(frames: Iterable[Frame]) -> tuple[list[dict], list[str]]:
@@ -556,12 +542,6 @@ def _manifest(export, classes, sequences, side_of, per_sequence, counts, info, f
         "frame_findings": findings,
         "finding_names": finding_names,
     }
-
-
-def cancel_export(*, export: DatasetExport, user=None) -> DatasetExport:
-    """Stop an export (a queued one at once, a running one after its frame)."""
-    roles.require(user, "datasets.export", f"Cancelling export {export.id}")
-    return cancel(export)
 
 
 def delete_export(*, export: DatasetExport) -> None:

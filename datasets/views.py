@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import roles
-from annotator import jobs
+from core import jobs
 from core.errors import InvalidInput
 
 from . import selectors, services
@@ -36,7 +36,6 @@ def export_list(request: HttpRequest) -> HttpResponse:
             for warning in export.split_warnings:  # said now, before anyone trains on it
                 messages.warning(request, f"Export “{export.name}”: {warning}")
             return redirect("datasets:list")
-    jobs.fail_stale(DatasetExport)
     return render(request, "datasets/export_list.html", {"form": form, "exports": selectors.export_list()})
 
 
@@ -55,7 +54,7 @@ def download(request: HttpRequest, export_id: int) -> FileResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, export_id: int) -> HttpResponse:
-    export = services.cancel_export(export=get_object_or_404(DatasetExport, pk=export_id), user=request.user)
+    export = jobs.cancel(get_object_or_404(DatasetExport, pk=export_id), user=request.user)
     messages.info(request, f"Export “{export.name}”: {export.get_state_display().lower()}"
                            f"{' (stopping)' if export.is_active else ''}.")
     return redirect("datasets:list")

@@ -1,11 +1,14 @@
-"""JSON endpoints of extrapolation: start (the seed's /extrapolate_masks/), status, cancel, tracks."""
+"""JSON endpoints of extrapolation: start (the seed's /extrapolate_masks/), a sequence's jobs, tracks, review.
+
+A job's status and cancelling are the jobs API's (:mod:`core.jobs_api`)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
 from core.api import field, get_or_404, json_view, read_json
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
+from core.jobs import job_status_json
 from masks.api import frame_of_sequence, parse_points
 from masks.models import Mask, Track
 from masks.services import check_work_seconds, generate_mask, validate_color
@@ -39,39 +42,20 @@ def extrapolate_masks(request: HttpRequest):
                                  work_seconds=work_seconds)
     whole = field(body, "whole", bool, required=False, default=False)
     job = services.start_extrapolation(keyframe=keyframe, created_by=request.user, whole=whole)  # JobConflict: 409
-    answer = services.job_json(job)
+    answer = job_status_json(job)
     answer["keyframe_mask_id"] = keyframe.id
     answer["job_id"] = answer["id"]
     return JsonResponse(answer, status=202)
-
-
-def job_by_id(job_id: str) -> ExtrapolationJob:
-    job = ExtrapolationJob.objects.select_related("track").filter(pk=job_id).first()
-    if job is None:
-        raise NotFound(f"No extrapolation job with id {job_id}.")
-    return job
-
-
-@json_view(("GET",))
-def job_status(request: HttpRequest, job_id):
-    services.fail_stale_jobs()
-    return services.job_json(job_by_id(job_id))
-
-
-@json_view(("POST",))
-def job_cancel(request: HttpRequest, job_id):
-    return services.job_json(services.cancel_job(job=job_by_id(job_id), user=request.user))
 
 
 @json_view(("GET",))
 def sequence_jobs(request: HttpRequest, sequence_id: int):
     """The sequence's recent jobs, newest first (``?active=1``: only queued and running ones)."""
     sequence = get_or_404(Sequence, sequence_id)
-    services.fail_stale_jobs()
     jobs = ExtrapolationJob.objects.filter(sequence=sequence).select_related("track")
     if request.GET.get("active"):
         jobs = jobs.filter(state__in=ExtrapolationJob.ACTIVE)
-    return {"jobs": [services.job_json(j) for j in jobs[:50]]}
+    return {"jobs": [job_status_json(j) for j in jobs[:50]]}
 
 
 @json_view(("GET", "DELETE"))

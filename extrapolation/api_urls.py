@@ -7,7 +7,5 @@ from . import api
 urlpatterns = [
     path("extrapolate_masks/", api.extrapolate_masks, name="extrapolate-masks"),  # the seed's path
     path("api/sequences/<int:sequence_id>/jobs/", api.sequence_jobs, name="sequence-jobs"),
-    path("api/jobs/<uuid:job_id>/", api.job_status, name="job"),
-    path("api/jobs/<uuid:job_id>/cancel/", api.job_cancel, name="job-cancel"),
     path("api/tracks/<int:track_id>/", api.track_detail, name="track"),
 ]

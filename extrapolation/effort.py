@@ -166,8 +166,8 @@ class _Robot:
 
     def extrapolate(self, keyframe: Mask) -> ExtrapolationJob:
         began = time.perf_counter()
-        job = services.start_extrapolation(keyframe=keyframe, created_by=self.user, queue=False)
-        services.run_job(str(job.id))
+        job = services.start_extrapolation(keyframe=keyframe, created_by=self.user, enqueue=False)
+        services.run_extrapolation(str(job.id))
         self.effort.machine_s += time.perf_counter() - began
         job.refresh_from_db()
         if job.state != ExtrapolationJob.State.SUCCEEDED:

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from annotator.jobs import JobRecord
+from core.jobs import JobRecord
 
 
 class ExtrapolationJob(JobRecord):

@@ -1,9 +1,10 @@
-"""Starting, running, cancelling and watching extrapolation jobs.
+"""Starting and running extrapolation jobs, and the tracks they write.
 
 A job propagates the manual (keyframe) masks of a track to every other frame of the sequence. The
 framework-free algorithm lives in :mod:`extrapolation.propagation`; this module adapts it: loads frames,
 writes each propagated mask (file and rows together) as soon as it is computed, reports progress, and
-honours cancellation.
+honours cancellation. Claiming, the final state, cancelling and the status JSON are every job's
+(:mod:`core.jobs`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,10 @@ import logging
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
-from django.utils import timezone
 
 from accounts import roles
-from annotator.jobs import cancel, claim, enqueue_job, fail_stale, record_failure
+from core import jobs
 from core.errors import Conflict, InvalidInput
 from masks import storage
 from masks.models import Mask, Track
@@ -77,38 +75,35 @@ def rerun_span(*, track: Track, keyframe: Mask, frame_count: int) -> tuple[int, 
     return (max(before) + 1 if before else 0, min(after) if after else frame_count)
 
 
-def start_extrapolation(*, keyframe: Mask, created_by=None, queue: bool = True, whole: bool = False) -> Job:
+def start_extrapolation(*, keyframe: Mask, created_by=None, enqueue: bool = True, whole: bool = False) -> Job:
     """Create a job propagating ``keyframe``'s track (all its confirmed masks) through the sequence.
 
     A track extrapolated before recomputes only the frames between ``keyframe``'s neighbouring keyframes
     (a correction spreads to its neighbours in seconds, and the rest of the track stays as reviewed);
-    ``whole`` recomputes every frame. With ``queue`` (the default) the job goes to the task queue once the
-    transaction commits; without, the caller runs it (``run_job``). A run replaces the track's unreviewed
+    ``whole`` recomputes every frame. With ``enqueue`` (the default) the job goes to the task queue once the
+    transaction commits; without, the caller runs it (:func:`run_extrapolation`). A run replaces the track's unreviewed
     proposals, so ``created_by`` must own the whole track (the keyframe, for a new one), unless a reviewer.
     """
-    from .tasks import run_extrapolation_task
-
     roles.require_mask_change(
         created_by, keyframe.track.masks.only("id", "created_by") if keyframe.track_id else keyframe,
         permission="extrapolation.add_extrapolationjob", what=f"Extrapolating mask {keyframe.id}",
     )
-    with transaction.atomic():
+
+    def create() -> Job:
         track = track_for_keyframe(keyframe=keyframe, created_by=created_by)
         Track.objects.select_for_update().get(pk=track.pk)  # one job start at a time per track
-        fail_stale_jobs()
         if Job.objects.filter(track=track, state__in=Job.ACTIVE).exists():
             raise JobConflict(f"Track {track.id} is already being extrapolated; wait for it or cancel it.")
         keyframes = list(confirmed_masks(track).values_list("id", flat=True))
         span = None if whole else rerun_span(
             track=track, keyframe=keyframe, frame_count=Frame.objects.filter(sequence_id=track.sequence_id).count()
         )
-        job = Job.objects.create(
+        return Job.objects.create(
             sequence_id=track.sequence_id, track=track, keyframe_ids=keyframes, created_by=created_by,
             span_start=span[0] if span else None, span_end=span[1] if span else None,
         )
-        if queue:
-            transaction.on_commit(lambda: enqueue_job(job, run_extrapolation_task, str(job.id)))
-    return job
+
+    return jobs.start_job(create, enqueue=enqueue)
 
 
 def remember_rejection(*, mask: Mask, user=None) -> None:
@@ -140,42 +135,20 @@ def rerun_after_correction(*, mask: Mask, user=None) -> Job | None:
         return None
 
 
-def cancel_job(*, job: Job, user=None) -> Job:
-    """Ask a job to stop. A queued job stops at once; a running one after its current frame.
-    Who started it may stop it, and a reviewer any."""
-    roles.require_change(user, job, own="extrapolation.add_extrapolationjob", anyone="masks.review_mask",
-                         what=f"Cancelling extrapolation job {job.id}")
-    return cancel(job)
+def remove_orphans_of_stale_job(job: Job, stale_after: float) -> None:
+    """A job whose worker died (:func:`core.jobs.reap_stale_jobs`): the masks it wrote are kept (each is complete,
+    file and rows); a mask file whose rows never came is removed."""
+    remove_orphan_files(sequence_id=job.sequence_id, older_than=stale_after)
 
 
-def fail_stale_jobs(*, stale_after: float | None = None) -> int:
-    """Mark failed the running jobs whose worker stopped reporting (killed, machine lost).
-
-    Masks they wrote are kept (each is complete: file and rows); a mask file whose rows never came is
-    removed. Returns how many jobs were failed.
-    """
-    seconds = settings.JOB_STALE_SECONDS if stale_after is None else stale_after
-    failed = fail_stale(Job, stale_after=seconds,
-                        consequence="the masks written so far are kept. Run the extrapolation again to finish")
-    for job in failed:
-        logger.warning("Extrapolation job %s failed: its worker %s stopped reporting.", job.id, job.worker)
-        remove_orphan_files(sequence_id=job.sequence_id, older_than=seconds)
-    return len(failed)
-
-
-def run_job(job_id: str) -> str:
+def run_extrapolation(job_id: str) -> str:
     """Run a queued job to its end (the body of the background task). Returns the final state."""
-    if not claim(Job, job_id):  # cancelled before it started, or already taken
-        return Job.objects.get(pk=job_id).state
-    job = Job.objects.select_related("track__tag", "sequence").get(pk=job_id)
-    try:
-        final = _propagate_track(job)
-    except Exception as exc:
-        return record_failure(Job, job_id, exc)
-    return final
+    return jobs.run_job(Job, job_id, propagate_track)
 
 
-def _propagate_track(job: Job) -> str:
+def propagate_track(job: Job, progress: jobs.Progress) -> dict:
+    """The work of an extrapolation job: propagate its track's keyframes through its span, writing each mask as it
+    comes; answers what to record at its end (the frames left to the annotator)."""
     track = job.track
     frames = list(Frame.objects.filter(sequence_id=job.sequence_id).order_by("index"))
     keyframe_masks: dict[int, Mask] = {}
@@ -192,12 +165,14 @@ def _propagate_track(job: Job) -> str:
     rejected = set(RejectedFrame.objects.filter(track=track).values_list("frame__index", flat=True))
     others = _trusted_masks_of_other_tracks(track)
     total = sum(1 for i in range(*span) if i not in keyframes)
-    Job.objects.filter(pk=job.pk).update(total=total, done=0, written=0, left_frames=[])
+    progress(0, total, written=0, left_frames=[])
     left: list[int] = []
+    done = 0
 
     from .propagation import PropagationParams, propagate  # loads the backbone: only where a job runs
 
     def on_frame(index: int, result) -> bool:
+        nonlocal done
         written = 0
         if result.mask is None or not np.any(result.mask) or index in rejected:
             left.append(index)
@@ -210,23 +185,15 @@ def _propagate_track(job: Job) -> str:
                 track=track, keyframe=keyframe_masks[result.source_keyframe], created_by=job.created_by,
             )
             written = 1
-        Job.objects.filter(pk=job.pk).update(
-            done=F("done") + 1, written=F("written") + written, heartbeat_at=timezone.now()
-        )
-        return not Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+        done += 1
+        return not progress(done, written=F("written") + written)
 
     propagate(
         lambda i: frame_rgb(frames[i]), len(frames), keyframes, on_frame=on_frame,
         segmenter=reanchoring_segmenter(), image_key=lambda i: frame_image_key(frames[i]),
         params=PropagationParams(keep_confidence=settings.EXTRAPOLATION_MIN_CONFIDENCE), span=span,
     )
-    job.refresh_from_db()
-    state = Job.State.CANCELLED if job.cancel_requested else Job.State.SUCCEEDED
-    Job.objects.filter(pk=job.pk).update(
-        state=state, finished_at=timezone.now(), left_to_annotator=len(left), left_frames=sorted(left),
-        done=job.done if state == Job.State.CANCELLED else job.total,
-    )
-    return state
+    return {"left_to_annotator": len(left), "left_frames": sorted(left)}
 
 
 def _trusted_masks_of_other_tracks(track: Track) -> dict[int, list[str]]:
@@ -283,29 +250,3 @@ def delete_track(*, track: Track, user=None) -> int:
     count = delete_masks(track.masks.all())
     track.delete()
     return count
-
-
-def job_json(job: Job) -> dict:
-    return {
-        "id": str(job.id),
-        "state": job.state,
-        "sequence_id": job.sequence_id,
-        "track_id": job.track_id,
-        "tag_id": job.track.tag_id,
-        "keyframe_mask_ids": job.keyframe_ids,
-        "total": job.total,
-        "done": job.done,
-        "written": job.written,
-        "left_to_annotator": job.left_to_annotator,
-        "left_frames": job.left_frames,
-        "span": None if job.span_start is None else [job.span_start, job.span_end],
-        "progress": job.progress,
-        "error": job.error,
-        "cancel_requested": job.cancel_requested,
-        "attempts": job.attempts,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "status_url": reverse("api:job", args=[job.id]),
-        "cancel_url": reverse("api:job-cancel", args=[job.id]),
-    }

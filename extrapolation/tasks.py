@@ -2,9 +2,9 @@
 
 from django_tasks import task
 
-from .services import run_job
+from .services import run_extrapolation
 
 
 @task()
 def run_extrapolation_task(job_id: str) -> str:
-    return run_job(job_id)
+    return run_extrapolation(job_id)

@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from annotator.jobs import JobRecord
+from core.jobs import JobRecord
 
 
 class TrainingRun(JobRecord):

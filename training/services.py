@@ -1,65 +1,43 @@
-"""Starting and running training: the Django adapter of :mod:`training.trainer`.
+"""Training runs, started and run as background jobs: the Django adapter of :mod:`training.trainer`.
 
 It reads the export zip (:mod:`training.data`), calls :func:`training.trainer.train` with a callback that
 records every epoch's loss and validation Dice on the run (the page shows them) and honours
 cancellation, then scores the best checkpoint on the test split, times inference, and stores the
 checkpoint as a :class:`TrainedModel`.
+
+The app's other writes have their own modules: :mod:`training.preannotation` (a model's masks as proposals),
+:mod:`training.live_streams` (a model run live) and :mod:`training.live_videos` (videos uploaded to play live).
 """
 
 from __future__ import annotations
 
 import os
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from annotator.jobs import JobRecord, cancel, claim, enqueue_job, fail_stale, record_failure
-from core.errors import Busy, Conflict, InvalidInput
+from core import jobs
+from core.errors import InvalidInput
+from core.jobs import JobRecord
 from datasets.models import DatasetExport
 from datasets.services import export_path
 from datasets.splits import frame_block_split
-from reports.indicators import summary
-from reports.models import ProcedureReport
-from reports.recording import Recorder
-from reports.services import lesion_tags, save_report, stations, tag_kinds
-from sequences.sources import VIDEO_EXTENSIONS
-from tags.models import Procedure
 from tags.taxonomy import EXCLUSIVE_GROUPS
 
 from .classifier import FeatureCache, train_classifier
 from .data import ExportData, ExportFormatError, load_export
 from .inference import Segmenter
-from .live import (
-    FrameSource,
-    HeldStream,
-    ImageFiles,
-    LivePipeline,
-    StreamSlots,
-    VideoError,
-    VideoFile,
-    hex_to_rgb,
-    play,
-    probe_video,
-    sse_stream,
-)
-from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
+from .models import TrainedModel, TrainingRun
 from .network import ARCHITECTURES, SMALL
+from .selectors import checkpoint_path
 from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, TrainResult, evaluate, findings_scores, train
-
-if TYPE_CHECKING:
-    from sequences.models import Sequence
 
 INPUT_SIZES = {"96x128": (96, 128), "144x192": (144, 192), "192x256": (192, 256), "288x384": (288, 384)}
 
@@ -117,16 +95,10 @@ def start_training(
     if export_zip is not None and not Path(export_zip).is_file():
         raise InvalidInput(f"{export_zip} does not exist.")
     name = name.strip() or (export.name if export else Path(export_zip).stem)
-    with transaction.atomic():
-        run = TrainingRun.objects.create(
-            name=name, export=export, export_zip=str(Path(export_zip).resolve()) if export_zip else "",
-            config=config.to_dict(), total=config.epochs, created_by=created_by,
-        )
-        if enqueue:
-            from .tasks import run_training_task
-
-            transaction.on_commit(lambda: enqueue_job(run, run_training_task, run.id))
-    return run
+    return jobs.start_job(lambda: TrainingRun.objects.create(
+        name=name, export=export, export_zip=str(Path(export_zip).resolve()) if export_zip else "",
+        config=config.to_dict(), total=config.epochs, created_by=created_by,
+    ), enqueue=enqueue)
 
 
 def _zip_of(run: TrainingRun) -> Path:
@@ -151,20 +123,9 @@ def run_training(run_id: int, *, report: Callable[[EpochMetrics], None] | None =
 
     ``report`` is also told every epoch's metrics (the command line prints them).
     """
-    if not claim(TrainingRun, run_id):
-        return TrainingRun.objects.get(pk=run_id).state
-    run = TrainingRun.objects.select_related("export").get(pk=run_id)
-    try:
-        model = _train(run, report)
-    except (InvalidInput, ExportFormatError, ValueError) as exc:
-        TrainingRun.objects.filter(pk=run_id).update(state=JobRecord.State.FAILED, error=str(exc),
-                                                     finished_at=timezone.now())
-        return JobRecord.State.FAILED
-    except Exception as exc:
-        return record_failure(TrainingRun, run_id, exc)
-    state = JobRecord.State.SUCCEEDED if model is not None else JobRecord.State.CANCELLED
-    TrainingRun.objects.filter(pk=run_id).update(state=state, finished_at=timezone.now(), heartbeat_at=timezone.now())
-    return state
+    # A bad export or configuration is the user's to fix: its message is the run's error, without a traceback.
+    return jobs.run_job(TrainingRun, run_id, lambda run, progress: _train(run, progress, report),
+                        expected=(InvalidInput, ExportFormatError, ValueError))
 
 
 def hold_out_frames(data: ExportData) -> tuple[ExportData, dict]:
@@ -192,7 +153,8 @@ def hold_out_frames(data: ExportData) -> tuple[ExportData, dict]:
     return replace(data, splits={**data.splits, "train": train, "val": validation}), info
 
 
-def _train(run: TrainingRun, report: Callable[[EpochMetrics], None] | None = None) -> TrainedModel | None:
+def _train(run: TrainingRun, progress: jobs.Progress, report: Callable[[EpochMetrics], None] | None = None) -> None:
+    """The work of a training run: train, then score and store the kept checkpoint (unless cancelled)."""
     data, validation = hold_out_frames(load_export(_zip_of(run)))
     TrainingRun.objects.filter(pk=run.pk).update(validation=validation)
     config = _config_of(run)
@@ -203,24 +165,21 @@ def _train(run: TrainingRun, report: Callable[[EpochMetrics], None] | None = Non
             report(metrics)
         history.append(metrics.to_dict())
         best = max((h["val_dice"] for h in history if h["val_dice"] is not None), default=None)
-        TrainingRun.objects.filter(pk=run.pk).update(
-            history=history, done=metrics.epoch, best_val_dice=best, heartbeat_at=timezone.now()
-        )
-        return not TrainingRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+        return not progress(metrics.epoch, history=history, best_val_dice=best)
 
     def on_heartbeat() -> None:
-        TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+        progress()
 
     on_heartbeat()  # reading the export took a while
     result = train_on_export(data, config, on_epoch=on_epoch, on_heartbeat=on_heartbeat)
     # A time budget may end training before its epochs: the run is then complete at the epochs it did.
     TrainingRun.objects.filter(pk=run.pk).update(notes=result.notes, total=len(result.history))
     if result.stopped_by == "cancelled":
-        return None
+        return
     metrics = score_checkpoint(result, data, config)
     metrics.update({"stopped_by": result.stopped_by, "train_seconds": round(result.seconds, 1),
                     "epochs": len(result.history), "counts": data.counts(), "validation": validation})
-    return store_model(run=run, result=result, metrics=metrics, config=config)
+    store_model(run=run, result=result, metrics=metrics, config=config)
 
 
 def train_on_export(data: ExportData, config: TrainConfig, *, cache: FeatureCache | None = None,
@@ -324,248 +283,10 @@ def _json_safe(value):
     return value
 
 
-def cancel_run(*, run: TrainingRun, user=None) -> TrainingRun:
-    roles.require(user, "training.train", f"Cancelling training run {run.id}")
-    return cancel(run)
-
-
 def delete_model(*, model: TrainedModel, user=None) -> None:
     """Delete a trained model with its checkpoint file (once the deletion is committed)."""
     roles.require(user, "training.delete_trainedmodel", f"Deleting model {model.id}")
-    path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
+    path = checkpoint_path(model)
     with transaction.atomic():
         model.delete()
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
-
-
-# ---------- pre-annotation: a trained model's masks as proposals ----------
-
-
-class PreannotationConflict(Conflict):
-    """The model is already pre-annotating the sequence (HTTP 409)."""
-
-
-def checkpoint_path(model: TrainedModel) -> Path:
-    return Path(settings.MEDIA_ROOT) / model.checkpoint.name
-
-
-def start_preannotation(*, model: TrainedModel, sequence, user=None, enqueue: bool = True) -> PreannotationJob:
-    """Record a job running ``model`` over every frame of ``sequence``; queue it unless not ``enqueue``.
-
-    Only the model's tags that exist in the database get proposals; none existing is an error. ``user``
-    starts it (``training.preannotate``) and is the author of its proposals.
-    """
-    roles.require(user, "training.preannotate", "Pre-annotating a sequence")
-    from sequences.models import Frame
-    from tags.models import Tag
-
-    if not checkpoint_path(model).is_file():
-        raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
-    # A findings classifier draws no mask: its run is for the procedure report (per-frame findings).
-    names = [*model.class_names, *model.finding_names]
-    if not Tag.objects.filter(name__in=names).exists():
-        raise InvalidInput(f"None of model {model.id}'s tags ({', '.join(names)}) exists any more.")
-    frames = Frame.objects.filter(sequence=sequence).count()
-    if not frames:
-        raise InvalidInput(f"Sequence {sequence.id} has no frames.")
-    with transaction.atomic():
-        fail_stale(PreannotationJob)
-        if PreannotationJob.objects.filter(model=model, sequence=sequence, state__in=JobRecord.ACTIVE).exists():
-            raise PreannotationConflict(
-                f"Model {model.id} is already pre-annotating sequence {sequence.id}; wait for it or cancel it."
-            )
-        job = PreannotationJob.objects.create(model=model, sequence=sequence, total=frames, created_by=user)
-        if enqueue:
-            from .tasks import run_preannotation_task
-
-            transaction.on_commit(lambda: enqueue_job(job, run_preannotation_task, job.id))
-    return job
-
-
-def run_preannotation(job_id: int) -> str:
-    """Run a queued pre-annotation job to its end (the body of the background task). Returns the final state."""
-    if not claim(PreannotationJob, job_id):
-        return PreannotationJob.objects.get(pk=job_id).state
-    job = PreannotationJob.objects.select_related("model", "sequence", "created_by").get(pk=job_id)
-    try:
-        state = _preannotate(job)
-    except Exception as exc:
-        return record_failure(PreannotationJob, job_id, exc)
-    PreannotationJob.objects.filter(pk=job_id).update(state=state, finished_at=timezone.now(),
-                                                      heartbeat_at=timezone.now())
-    return state
-
-
-def _preannotate(job: PreannotationJob) -> str:
-    from masks.models import Mask
-    from masks.services import delete_masks, save_mask
-    from sequences.selectors import frame_rgb
-    from tags.models import Tag
-
-    # Loaded once for the whole sequence. Offline, test-time flips are worth their 4× arithmetic: they raised
-    # Dice on unseen CVC-ClinicDB sequences by ~0.03 (docs/datasets-and-training.md).
-    segmenter = Segmenter(checkpoint_path(job.model), flips=True)
-    tags = {t.name: t for t in Tag.objects.filter(name__in=segmenter.class_names)}
-    sequence_masks = Mask.objects.filter(frame__sequence=job.sequence)
-    # A new run replaces this model's unreviewed proposals; accepted ones are a person's work and stay.
-    replaced = delete_masks(sequence_masks.awaiting_review().filter(source=Mask.Source.MODEL, segmenter=job.segmenter))
-    # Where a person already made or accepted a mask of a tag, a proposal of that tag would only be noise.
-    settled = set(sequence_masks.trusted().values_list("frame_id", "tag_id"))
-    frames = list(job.sequence.frames.order_by("index"))
-    PreannotationJob.objects.filter(pk=job.pk).update(total=len(frames), done=0, written=0, replaced=replaced)
-    # Every frame's findings probabilities and lesion regions, for the procedure report.
-    recorder = Recorder(names=segmenter.finding_names, thresholds=segmenter.finding_thresholds,
-                        lesion_tags=lesion_tags(segmenter.class_names), threshold=job.threshold)
-    for done, frame in enumerate(frames, start=1):
-        prediction = segmenter.predict(np.ascontiguousarray(frame_rgb(frame)))
-        recorder.add(findings=prediction.findings, masks=prediction.masks, frame_index=frame.index)
-        written = 0
-        for name, probability in prediction.masks.items():
-            tag = tags.get(name)
-            if tag is None or (frame.id, tag.id) in settled:
-                continue
-            mask = probability >= job.threshold
-            if not mask.any():
-                continue
-            save_mask(
-                frame=frame, tag=tag, color=tag.color, mask=mask, source=Mask.Source.MODEL,
-                segmenter=job.segmenter, confidence=float(probability[mask].mean()), created_by=job.created_by,
-            )
-            written += 1
-        PreannotationJob.objects.filter(pk=job.pk).update(done=done, written=F("written") + written,
-                                                          heartbeat_at=timezone.now())
-        if PreannotationJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-            return JobRecord.State.CANCELLED
-    save_report(recorder=recorder, source=ProcedureReport.Source.OFFLINE, fps=job.sequence.fps,
-                sequence=job.sequence, model=job.model, preannotation=job, created_by=job.created_by)
-    return JobRecord.State.SUCCEEDED
-
-
-def cancel_preannotation(*, job: PreannotationJob, user=None) -> PreannotationJob:
-    roles.require(user, "training.preannotate", f"Cancelling pre-annotation {job.id}")
-    return cancel(job)
-
-
-DEFAULT_LIVE_FPS = 25.0  # a sequence or video whose source frame rate is unknown plays at this rate
-LIVE_VIDEO_DIR = "live-videos"
-# The live streams this process plays (each keeps a CPU core busy); at most settings.LIVE_MAX_STREAMS.
-LIVE_STREAMS = StreamSlots()
-
-
-class LiveStreamsBusy(Busy):
-    """As many live streams are playing as this process plays at once (HTTP 429, with Retry-After)."""
-
-
-def live_stream(*, model: TrainedModel, source: Sequence | LiveVideo, fps: float | None = None,
-                loop: bool = False) -> Iterator[bytes]:
-    """The Server-Sent Events (bytes) of ``model`` run live over ``source`` (a stored sequence, or a video file
-    decoded as it plays): one event per frame, paced to ``fps`` (None: the source's own rate; 0: as fast as
-    possible). The model is loaded here, once. The stream holds one of the LIVE_MAX_STREAMS slots until it
-    ends, fails or is closed (the client gone).
-
-    Raises InvalidInput when the checkpoint or the video file is missing or the sequence has no frames,
-    LiveStreamsBusy when no slot is free.
-    """
-    from sequences.selectors import frame_path
-    from tags.models import Tag
-
-    if not checkpoint_path(model).is_file():
-        raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
-    frames: FrameSource
-    if isinstance(source, LiveVideo):
-        if not source.path.is_file():
-            raise InvalidInput(f"The file of {source} is missing.")
-        frames = VideoFile(source.path)
-    else:
-        # Paths up front: the stream then needs no database connection while it plays.
-        paths = [(frame.index, frame_path(frame)) for frame in source.frames.order_by("index").only("index", "image")]
-        if not paths:
-            raise InvalidInput(f"Sequence {source.id} has no frames.")
-        frames = ImageFiles(paths)
-    colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
-    rate = (source.fps or DEFAULT_LIVE_FPS) if fps is None else fps
-    limit = settings.LIVE_MAX_STREAMS
-    if not LIVE_STREAMS.take(limit):
-        raise LiveStreamsBusy(
-            f"This server already plays {limit} live stream{'s' if limit != 1 else ''}, as many as it plays at once "
-            "(LIVE_MAX_STREAMS): close another live page, or try again when one has ended."
-        )
-    try:
-        segmenter = Segmenter(checkpoint_path(model))
-        recorder, summarise, finish = _live_report(model=model, source=source, segmenter=segmenter,
-                                                   fps=source.fps or DEFAULT_LIVE_FPS)
-        pipeline = LivePipeline(segmenter, colors, recorder=recorder, summarise=summarise,
-                                summary_every=max(1, round(rate or DEFAULT_LIVE_FPS)))
-        events = sse_stream(play(pipeline, frames, fps=rate, loop=loop), finish=finish)
-    except BaseException:
-        LIVE_STREAMS.give_back()
-        raise
-    return HeldStream(events, LIVE_STREAMS.give_back)
-
-
-def _live_report(*, model: TrainedModel, source: Sequence | LiveVideo, segmenter: Segmenter, fps: float):
-    """A live stream's procedure report: the recorder its frames feed, the summary of the indicators so far (about
-    once a second of the stream), and ``finish``, which saves the report once (when the stream ends or is closed,
-    if a frame was played) and answers the end event's data (the report's URL)."""
-    is_video = isinstance(source, LiveVideo)
-    procedure = Procedure.OTHER if is_video else source.procedure
-    # Read the taxonomy now: while it plays, the stream asks the database nothing.
-    kinds, procedure_stations = tag_kinds(segmenter.finding_names), stations(procedure)
-    recorder = Recorder(names=segmenter.finding_names, thresholds=segmenter.finding_thresholds,
-                        lesion_tags=lesion_tags(segmenter.class_names), keep_thumbnails=is_video)
-    saved: dict = {}
-
-    def summarise() -> dict:
-        return summary(recorder.report(kinds=kinds, fps=fps, procedure=procedure, stations=procedure_stations))
-
-    def finish() -> dict:
-        if "report_url" in saved or not recorder.frame_indices:
-            return dict(saved)
-        if is_video:
-            recorder.frame_indices = [None] * len(recorder.frame_indices)  # a video's frames are not stored
-            thumbnails = recorder.lesion_thumbnails(recorder.report(kinds=kinds, fps=fps, procedure=procedure))
-        else:
-            thumbnails = None
-        report = save_report(recorder=recorder, source=ProcedureReport.Source.LIVE, fps=fps,
-                             sequence=None if is_video else source, live_video=source if is_video else None,
-                             model=model, procedure=procedure, thumbnails=thumbnails)
-        saved.update(report_id=report.id, report_url=reverse("reports:detail", args=[report.id]))
-        return dict(saved)
-
-    return recorder, summarise, finish
-
-
-def upload_live_video(*, upload: UploadedFile, name: str = "", created_by=None) -> LiveVideo:
-    """Store an uploaded video file to play live (it is not imported as a sequence).
-
-    OpenCV must open it and decode its first frame. All or nothing: a rejected file (InvalidInput says why)
-    leaves neither a file nor a row; the file is written first and the row only once it is known good.
-    """
-    roles.require(created_by, "training.add_livevideo", "Uploading a video to play live")
-    suffix = Path(upload.name).suffix.lower()
-    if suffix not in VIDEO_EXTENSIONS:
-        raise InvalidInput(f"{upload.name} is not a video file (accepted: {', '.join(sorted(VIDEO_EXTENSIONS))}).")
-    relative = f"{LIVE_VIDEO_DIR}/{uuid.uuid4().hex}{suffix}"
-    path = Path(settings.MEDIA_ROOT) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with path.open("xb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        try:
-            info = probe_video(path, max_pixels=settings.MAX_FRAME_PIXELS)
-        except VideoError as exc:
-            raise InvalidInput(f"{upload.name} cannot be played: {exc.reason}.") from exc
-        return LiveVideo.objects.create(
-            name=(name.strip() or Path(upload.name).name)[:200], file=relative, fps=info.fps,
-            frame_count=info.frame_count, width=info.width, height=info.height, created_by=created_by,
-        )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-
-
-def delete_live_video(*, video: LiveVideo, user=None) -> None:
-    """Delete an uploaded video; its file goes once the deletion is committed (see LiveVideo)."""
-    roles.require(user, "training.delete_livevideo", f"Deleting video {video.id}")
-    video.delete()

@@ -2,7 +2,8 @@
 
 from django_tasks import task
 
-from .services import run_preannotation, run_training
+from .preannotation import run_preannotation
+from .services import run_training
 
 
 @task()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -12,15 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from annotator.jobs import fail_stale
+from core import jobs
 from core.api import json_errors
 from core.errors import InvalidInput
 from core.uploads import show_upload_refusal
 from sequences.models import Sequence
 
-from . import selectors, services
+from . import live_streams, live_videos, preannotation, selectors, services
 from .forms import LiveVideoForm, PreannotationForm, TrainingForm
-from .models import LiveVideo, PreannotationJob, TrainedModel, TrainingRun
+from .models import LiveVideo, TrainedModel, TrainingRun
 
 
 @login_required
@@ -33,7 +30,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
             config = services.train_config(
                 epochs=data["epochs"], minutes=data["minutes"], input_size=services.INPUT_SIZES[data["input_size"]],
                 findings_head=data["findings_head"], architecture=data["architecture"],
-                init=str(Path(settings.MEDIA_ROOT) / init.checkpoint.name) if init else None,
+                init=str(selectors.checkpoint_path(init)) if init else None,
             )
             run = services.start_training(name=data["name"], config=config, export=data["export"],
                                           created_by=request.user)
@@ -47,7 +44,6 @@ def run_list(request: HttpRequest) -> HttpResponse:
                     "block of frames at the end of each training sequence for validation; that Dice is optimistic."
                 ))
             return redirect("training:run", run_id=run.id)
-    fail_stale(TrainingRun)
     return render(request, "training/run_list.html", {
         "form": form, "runs": selectors.run_list()[:50], "models": selectors.model_list()[:50],
     })
@@ -56,13 +52,13 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(TrainingRun.objects.select_related("export"), pk=run_id)
-    return render(request, "training/run_detail.html", {"run": run, "status": selectors.run_json(run)})
+    return render(request, "training/run_detail.html", {"run": run, "status": jobs.job_status_json(run)})
 
 
 @login_required
 @require_POST
 def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = services.cancel_run(run=get_object_or_404(TrainingRun, pk=run_id), user=request.user)
+    run = jobs.cancel(get_object_or_404(TrainingRun, pk=run_id), user=request.user)
     messages.info(request, f"Training run “{run.name}”: {'stopping' if run.is_active else run.get_state_display()}.")
     return redirect("training:run", run_id=run.id)
 
@@ -73,7 +69,6 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 
 def _models_page(request: HttpRequest, video_form: LiveVideoForm) -> HttpResponse:
-    fail_stale(PreannotationJob)
     return render(request, "training/model_list.html", {
         "models": selectors.model_list(), "form": PreannotationForm(),
         "preannotations": selectors.preannotation_list()[:20],
@@ -92,7 +87,7 @@ def model_preannotate(request: HttpRequest, model_id: int) -> HttpResponse:
         return redirect("training:models")
     sequence = form.cleaned_data["sequence"]
     try:
-        job = services.start_preannotation(model=model, sequence=sequence, user=request.user)
+        job = preannotation.start_preannotation(model=model, sequence=sequence, created_by=request.user)
     except InvalidInput as exc:
         messages.error(request, str(exc))
     else:
@@ -103,7 +98,7 @@ def model_preannotate(request: HttpRequest, model_id: int) -> HttpResponse:
 @login_required
 def model_download(request: HttpRequest, model_id: int) -> FileResponse:
     model = get_object_or_404(TrainedModel, pk=model_id)
-    path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
+    path = selectors.checkpoint_path(model)
     if not path.is_file():
         raise Http404(f"The checkpoint of model {model_id} is missing.")
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
@@ -130,7 +125,7 @@ def model_live_video(request: HttpRequest, model_id: int, video_id: int) -> Http
 def _live_page(request: HttpRequest, model: TrainedModel, source: Sequence | LiveVideo, *, frame_count: int | None,
                stream_url: str) -> HttpResponse:
     return render(request, "training/model_live.html", {
-        "model": model, "source": source, "fps": source.fps or services.DEFAULT_LIVE_FPS,
+        "model": model, "source": source, "fps": source.fps or live_streams.DEFAULT_LIVE_FPS,
         "frame_count": frame_count, "stream_url": stream_url,
     })
 
@@ -165,7 +160,7 @@ def _live_stream(request: HttpRequest, model: TrainedModel, source: Sequence | L
         if not 0 <= fps <= 240:
             raise InvalidInput("fps must be a number from 0 to 240.")
     try:
-        events = services.live_stream(model=model, source=source, fps=fps, loop=request.GET.get("loop") == "1")
+        events = live_streams.live_stream(model=model, source=source, fps=fps, loop=request.GET.get("loop") == "1")
     except InvalidInput as exc:  # a missing checkpoint or file: nothing to play here
         raise Http404(str(exc)) from exc
     response = StreamingHttpResponse(events, content_type="text/event-stream")
@@ -183,7 +178,7 @@ def live_video_upload(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            video = services.upload_live_video(upload=data["video"], name=data["name"], created_by=request.user)
+            video = live_videos.upload_live_video(upload=data["video"], name=data["name"], created_by=request.user)
         except InvalidInput as exc:
             form.add_error("video", str(exc))
         else:
@@ -195,6 +190,6 @@ def live_video_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def live_video_delete(request: HttpRequest, video_id: int) -> HttpResponse:
     video = get_object_or_404(LiveVideo, pk=video_id)
-    services.delete_live_video(video=video, user=request.user)
+    live_videos.delete_live_video(video=video, user=request.user)
     messages.info(request, f"Video “{video.name}” deleted.")
     return redirect("training:models")

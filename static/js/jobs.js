@@ -1,6 +1,8 @@
 // Following a background job (extrapolation, pre-annotation, training run, export) to its end: the one poller
-// of every page that shows a job. Every job's status JSON has a ``state`` (queued, running, succeeded, failed,
-// cancelled); the poller asks its URL until the state is final, then calls ``onEnd`` once.
+// of every page that shows a job. Every kind answers the same status shape (core.jobs.job_status_json: ``state``
+// queued, running, succeeded, failed or cancelled; ``done`` of ``total``, ``progress``, ``error``, ``status_url``,
+// ``cancel_url``, then its kind's own keys); the poller asks its URL until the state is final, then calls ``onEnd``
+// once.
 //
 // Backoff: while the job moves, it is asked every ``interval`` ms; while nothing changes the wait grows by half
 // each time up to ``maxInterval``, and a failed request (server restarting, network gone) doubles it, so a page
@@ -9,8 +11,12 @@
 (function () {
   "use strict";
   const ACTIVE = ["queued", "running"];
+  const LABELS = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
 
   function isActive(status) { return ACTIVE.includes(status.state); }
+
+  // The state as the pages name it (the server renders the same names).
+  function stateLabel(state) { return LABELS[state] || state; }
 
   // ``url``: the job's status URL. Returns {stop()}. Callbacks: onProgress(status, changed) while active,
   // onEnd(status) once at the final state, onError(error) for each failed request, onGone() on 404.
@@ -51,7 +57,20 @@
     return { stop() { stopped = true; clearTimeout(timer); } };
   }
 
+  // A list of jobs (the exports, the pre-annotations): every row rendered active (``data-state``) is followed from
+  // its ``data-status-url``; ``show(row, status)`` updates it while it runs, and ``onEnd(row, status)`` (by default
+  // ``show`` too) once it has ended. Other options go to followJob.
+  function followJobRows(rows, show, { onEnd = show, ...options } = {}) {
+    return Array.from(rows).filter((row) => isActive(row.dataset)).map((row) => followJob(row.dataset.statusUrl, {
+      ...options,
+      onProgress: (status) => show(row, status),
+      onEnd: (status) => onEnd(row, status),
+    }));
+  }
+
   window.Workbench = window.Workbench || {};
   window.Workbench.followJob = followJob;
+  window.Workbench.followJobRows = followJobRows;
   window.Workbench.isActiveJob = isActive;
+  window.Workbench.jobStateLabel = stateLabel;
 })();

@@ -9,15 +9,10 @@ for (const form of document.querySelectorAll(".live-form")) {
 }
 
 // Pre-annotations queued or running are followed to their end (js/jobs.js): state, frames and proposals.
-const PREANNOTATION_STATES = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
-for (const row of document.querySelectorAll("#preannotation-list tr[data-status-url]")) {
-  if (!window.Workbench.isActiveJob(row.dataset)) continue;
-  const show = (job) => {
-    row.dataset.state = job.state;
-    row.querySelector(".job-state").textContent = PREANNOTATION_STATES[job.state] || job.state;
-    row.querySelector(".job-error").textContent = job.error || "";
-    row.querySelector(".job-frames").textContent = `${job.done} / ${job.total}`;
-    row.querySelector(".job-written").textContent = job.written;
-  };
-  window.Workbench.followJob(row.dataset.statusUrl, { onProgress: show, onEnd: show, interval: 1000 });
-}
+window.Workbench.followJobRows(document.querySelectorAll("#preannotation-list tr[data-status-url]"), (row, job) => {
+  row.dataset.state = job.state;
+  row.querySelector(".job-state").textContent = window.Workbench.jobStateLabel(job.state);
+  row.querySelector(".job-error").textContent = job.error || "";
+  row.querySelector(".job-frames").textContent = `${job.done} / ${job.total}`;
+  row.querySelector(".job-written").textContent = job.written;
+}, { interval: 1000 });

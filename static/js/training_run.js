@@ -1,10 +1,8 @@
 // A training run's page: its state, epochs and loss / Dice chart, polled while the run is queued or running.
 (function () {
-  // The page renders the state's display name; the status JSON gives its value.
-  const STATES = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
   const fmt = (v, d = 3) => (v === null || v === undefined ? "—" : Number(v).toFixed(d));
   function show(status) {
-    document.getElementById("run-state").textContent = STATES[status.state] || status.state;
+    document.getElementById("run-state").textContent = window.Workbench.jobStateLabel(status.state);
     document.getElementById("run-epochs").textContent = `${status.epochs_done} / ${status.epochs_total}`;
     document.getElementById("run-best").textContent = fmt(status.best_val_dice);
     document.getElementById("run-progress").value = status.progress;
@@ -25,6 +23,6 @@
   // Followed to its end (js/jobs.js); a finished run loses its Cancel button.
   const ended = (final) => { show(final); document.getElementById("run-cancel")?.remove(); };
   if (window.Workbench.isActiveJob(status)) {
-    window.Workbench.followJob(`/api/training-runs/${status.id}/`, { onProgress: show, onEnd: ended, interval: 2000, maxInterval: 10000 });
+    window.Workbench.followJob(status.status_url, { onProgress: show, onEnd: ended, interval: 2000, maxInterval: 10000 });
   } else ended(status);
 })();

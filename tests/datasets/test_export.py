@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from annotator.jobs import cancel
 from core.errors import InvalidInput
+from core.jobs import cancel
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, run_export
 from datasets.splits import cross_validation_folds

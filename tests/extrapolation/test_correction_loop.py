@@ -10,7 +10,7 @@ from django.test import TestCase
 
 from extrapolation.models import ExtrapolationJob, RejectedFrame
 from extrapolation.propagation import propagate
-from extrapolation.services import run_job, start_extrapolation
+from extrapolation.services import run_extrapolation, start_extrapolation
 from masks import services
 from masks.models import Mask
 from tags.models import Tag
@@ -24,8 +24,8 @@ def polyp(db) -> Tag:
 
 
 def extrapolate(keyframe: Mask, user, **options) -> ExtrapolationJob:
-    job = start_extrapolation(keyframe=keyframe, created_by=user, queue=False, **options)
-    run_job(str(job.id))
+    job = start_extrapolation(keyframe=keyframe, created_by=user, enqueue=False, **options)
+    run_extrapolation(str(job.id))
     job.refresh_from_db()
     assert job.state == "succeeded", job.error
     return job

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from django.test import TestCase
 
+from core.jobs import cancel
 from extrapolation.models import ExtrapolationJob
-from extrapolation.services import cancel_job, run_job
+from extrapolation.services import run_extrapolation
 from masks.models import Mask
 from masks.services import save_mask
 from masks.storage import absolute, read_mask
@@ -48,7 +49,7 @@ def test_seed_request_makes_keyframe_then_propagates_through_the_worker(api, seq
     response = post(api, body)
     assert response.status_code == 202, response.content
     answer = response.json()
-    assert answer["state"] == "queued" and answer["status_url"] == f"/api/jobs/{answer['job_id']}/"
+    assert answer["state"] == "queued" and answer["status_url"] == f"/api/jobs/extrapolation/{answer['job_id']}/"
     keyframe = Mask.objects.get(pk=answer["keyframe_mask_id"])
     assert keyframe.source == "manual" and keyframe.frame == frame and keyframe.track_id == answer["track_id"]
 
@@ -165,11 +166,11 @@ def test_cancel_while_running_keeps_what_was_written(api, keyframe, monkeypatch)
         mask = original(**kwargs)
         written.append(mask.id)
         if len(written) == 2:
-            cancel_job(job=ExtrapolationJob.objects.get(pk=job_id))
+            cancel(ExtrapolationJob.objects.get(pk=job_id))
         return mask
 
     monkeypatch.setattr(services, "save_mask", save_then_cancel)
-    assert run_job(job_id) == "cancelled"
+    assert run_extrapolation(job_id) == "cancelled"
     job = ExtrapolationJob.objects.get(pk=job_id)
     assert job.state == "cancelled" and job.written == 2 and job.done == 2
     kept = Mask.objects.filter(source="propagated")

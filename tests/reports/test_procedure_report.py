@@ -14,7 +14,8 @@ from reports.models import ProcedureReport
 from sequences.services import import_sequence
 from tests.conftest import write_frames
 from tests.reports.procedure import FINDINGS, FPS, procedure_frames, training_samples
-from training.services import run_preannotation, start_preannotation, store_model
+from training.preannotation import run_preannotation, start_preannotation
+from training.services import store_model
 from training.trainer import TrainConfig, train
 
 CONFIG = TrainConfig(epochs=25, batch_size=4, input_size=(64, 96), learning_rate=1e-2, seed=1, threads=1,
@@ -36,7 +37,7 @@ def report(trained, db, user) -> ProcedureReport:
                                    procedure="colonoscopy", created_by=user).sequence
     sequence.fps = FPS
     sequence.save(update_fields=["fps"])
-    job = start_preannotation(model=model, sequence=sequence, user=user, enqueue=False)
+    job = start_preannotation(model=model, sequence=sequence, created_by=user, enqueue=False)
     assert run_preannotation(job.id) == "succeeded"
     return ProcedureReport.objects.get(preannotation=job)
 

@@ -17,7 +17,8 @@ from tests.findings.factories import class_image
 from training.classifier import FeatureCache, train_classifier
 from training.inference import Segmenter
 from training.network import CLASSIFIER, Checkpoint
-from training.services import run_preannotation, start_preannotation, store_model
+from training.preannotation import run_preannotation, start_preannotation
+from training.services import store_model
 from training.trainer import Sample, TrainConfig
 
 NAMES = ["BBPS 0–1", "BBPS 2–3", "Caecum"]
@@ -87,7 +88,7 @@ def test_a_classifier_pre_annotates_for_the_procedure_report(trained, db, user, 
                                    procedure="colonoscopy", created_by=user).sequence
     sequence.fps = 4.0
     sequence.save(update_fields=["fps"])
-    job = start_preannotation(model=model, sequence=sequence, user=user, enqueue=False)
+    job = start_preannotation(model=model, sequence=sequence, created_by=user, enqueue=False)
     assert run_preannotation(job.id) == "succeeded"
     report = ProcedureReport.objects.get(preannotation=job)
     assert report.names == NAMES and len(report.probabilities) == 20

@@ -24,8 +24,9 @@ from tags.taxonomy import install_default_tags
 from tests.conftest import write_frames
 from training.inference import Segmenter
 from training.live import ImageFiles, LivePipeline, VideoError, VideoFile, overlay, play, probe_video
+from training.live_streams import LIVE_STREAMS
 from training.models import LiveVideo
-from training.services import LIVE_STREAMS, store_model
+from training.services import store_model
 from training.trainer import TrainConfig, train
 
 pytestmark = pytest.mark.django_db

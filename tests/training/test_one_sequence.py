@@ -10,12 +10,12 @@ import zipfile
 import pytest
 from django.core.management import call_command
 
+from core.jobs import job_status_json
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, run_export
 from datasets.splits import frame_block_split, split_warnings
 from tests.datasets.factories import annotated_sequence
 from training.data import load_export
-from training.selectors import run_json
 from training.services import hold_out_frames, run_training, start_training, train_config
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_training_validates_on_a_labelled_block_of_held_out_frames(lone, user, c
     run.refresh_from_db()
     assert run.validation["by"] == "frames" and all(h["val_dice"] is not None for h in run.history)
     assert run.best_val_dice is not None
-    status = run_json(run)
+    status = job_status_json(run)
     assert status["validation_label"] == "Validation Dice (frames held out of the training sequences)"
     page = client_logged_in.get(f"/training/runs/{run.id}/").content.decode()
     assert 'id="validation-note"' in page and "2 frames at the end of the training sequence" in page

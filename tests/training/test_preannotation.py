@@ -20,7 +20,8 @@ from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
 from tests.conftest import run_worker_until_idle, write_frames
 from training.models import PreannotationJob, TrainedModel
-from training.services import run_preannotation, start_preannotation, store_model
+from training.preannotation import run_preannotation, start_preannotation
+from training.services import store_model
 from training.trainer import TrainConfig, dice, train
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def proposals(sequence):
 
 
 def run_here(model, sequence, user=None) -> PreannotationJob:
-    job = start_preannotation(model=model, sequence=sequence, user=user, enqueue=False)
+    job = start_preannotation(model=model, sequence=sequence, created_by=user, enqueue=False)
     assert run_preannotation(job.id) == "succeeded"
     job.refresh_from_db()
     return job
@@ -73,7 +74,7 @@ def test_a_job_through_the_worker_writes_model_proposals(api, model, small_seque
     response = post_json(api, f"/api/models/{model.id}/preannotate/", {"sequence_id": small_sequence.id})
     assert response.status_code == 202, response.content
     answer = response.json()
-    assert answer["state"] == "queued" and answer["status_url"] == f"/api/preannotations/{answer['id']}/"
+    assert answer["state"] == "queued" and answer["status_url"] == f"/api/jobs/preannotation/{answer['id']}/"
 
     run_worker_until_idle()
     status = api.get(answer["status_url"]).json()

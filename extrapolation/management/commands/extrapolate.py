@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import InvalidInput
-from extrapolation.services import job_json, run_job, start_extrapolation
+from core.jobs import job_status_json
+from extrapolation.services import run_extrapolation, start_extrapolation
 from masks.models import Mask
 
 
@@ -20,13 +21,13 @@ class Command(BaseCommand):
         if mask is None:
             raise CommandError(f"No mask with id {mask_id}.")
         try:
-            job = start_extrapolation(keyframe=mask, queue=not here)
+            job = start_extrapolation(keyframe=mask, enqueue=not here)
         except InvalidInput as exc:
             raise CommandError(str(exc)) from exc
         if here:
-            run_job(str(job.id))
+            run_extrapolation(str(job.id))
             job.refresh_from_db()
-            info = job_json(job)
+            info = job_status_json(job)
             self.stdout.write(
                 f"Job {job.id}: {info['state']}, {info['written']} masks written, "
                 f"{info['left_to_annotator']} frames left to the annotator."

@@ -22,7 +22,7 @@ from training.live import ImageFiles, LivePipeline, VideoError, VideoFile, hex_t
 from training.management.commands.train_model import parse_size as parse_input_size
 from training.models import TrainedModel
 from training.network import ARCHITECTURES, Checkpoint, NetworkConfig, build_network
-from training.services import checkpoint_path
+from training.selectors import checkpoint_path
 from training.trainer import TrainConfig
 
 

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import InvalidInput
+from core.jobs import job_status_json
 from sequences.models import Sequence
 from training.models import PreannotationJob, TrainedModel
-from training.selectors import preannotation_json
-from training.services import run_preannotation, start_preannotation
+from training.preannotation import run_preannotation, start_preannotation
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             self.stdout.write(str(job.id))
             return
         run_preannotation(job.id)
-        info = preannotation_json(PreannotationJob.objects.get(pk=job.id))
+        info = job_status_json(PreannotationJob.objects.get(pk=job.id))
         self.stdout.write(
             f"Job {job.id}: {info['state']}, {info['written']} proposals written on {info['done']} frames, "
             f"{info['replaced']} earlier unreviewed proposals replaced."
