@@ -571,14 +571,10 @@ def cancel_export(*, export: DatasetExport, user=None) -> DatasetExport:
 
 
 def delete_export(*, export: DatasetExport) -> None:
-    """Delete an export with its zip (once the deletion is committed)."""
+    """Delete an export with its zip (once the deletion is committed: ``annotator.files``)."""
     if export.is_active:
         raise InvalidInput(f"Export {export.id} is still running; cancel it first.")
-    name = export.file.name
-    with transaction.atomic():
-        export.delete()
-        if name:
-            transaction.on_commit(lambda: export_path(name).unlink(missing_ok=True))
+    export.delete()
 
 
 def copy_export_zip(*, export: DatasetExport, out: Path) -> Path:

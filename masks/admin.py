@@ -39,16 +39,6 @@ class MaskAdmin(admin.ModelAdmin):
         # A mask is made on the annotation page or through the API, where its file is written with it.
         return False
 
-    def delete_queryset(self, request, queryset):
-        from .services import delete_masks
-
-        delete_masks(queryset)
-
-    def delete_model(self, request, obj):
-        from .services import delete_mask
-
-        delete_mask(mask=obj, user=request.user)
-
     @admin.display(description="colour")
     def swatch(self, mask: Mask) -> str:
         return render_to_string("includes/swatch.html", {"color": mask.color})
@@ -115,18 +105,6 @@ class TrackAdmin(admin.ModelAdmin):
     @admin.display(description="colour")
     def swatch(self, track: Track) -> str:
         return render_to_string("includes/swatch.html", {"color": track.color})
-
-    def delete_model(self, request, obj):
-        from .services import delete_masks
-
-        delete_masks(obj.masks.all())
-        obj.delete()
-
-    def delete_queryset(self, request, queryset):
-        from .services import delete_masks
-
-        delete_masks(Mask.objects.filter(track__in=queryset))
-        queryset.delete()
 
 
 @admin.register(EffortEvent)

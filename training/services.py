@@ -329,15 +329,6 @@ def cancel_run(*, run: TrainingRun, user=None) -> TrainingRun:
     return cancel(run)
 
 
-def delete_model(*, model: TrainedModel, user=None) -> None:
-    """Delete a trained model with its checkpoint file (once the deletion is committed)."""
-    roles.require(user, "training.delete_trainedmodel", f"Deleting model {model.id}")
-    path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
-    with transaction.atomic():
-        model.delete()
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))
-
-
 # ---------- pre-annotation: a trained model's masks as proposals ----------
 
 
@@ -567,6 +558,6 @@ def upload_live_video(*, upload: UploadedFile, name: str = "", created_by=None) 
 
 
 def delete_live_video(*, video: LiveVideo, user=None) -> None:
-    """Delete an uploaded video; its file goes once the deletion is committed (see LiveVideo)."""
+    """Delete an uploaded video; its file goes once the deletion is committed (``annotator.files``)."""
     roles.require(user, "training.delete_livevideo", f"Deleting video {video.id}")
     video.delete()
