@@ -26,8 +26,8 @@ import cv2
 import numpy as np
 
 from masks.evaluation.dataset import BenchmarkSequence, load_dataset
-from masks.evaluation.metrics import jaccard
 from masks.segmentation.base import PromptPoint
+from vision.metrics import jaccard
 
 SegmentFn = Callable[[np.ndarray, list[PromptPoint], str], np.ndarray]
 ProgressFn = Callable[[int, int, str], None]

@@ -21,7 +21,8 @@ from sequences.synthetic import make_sequence
 from tests.conftest import run_worker_until_idle, write_frames
 from training.models import PreannotationJob, TrainedModel
 from training.services import run_preannotation, start_preannotation, store_model
-from training.trainer import TrainConfig, dice, train
+from training.trainer import TrainConfig, train
+from vision.metrics import dice
 
 pytestmark = pytest.mark.django_db
 

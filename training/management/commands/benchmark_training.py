@@ -44,7 +44,8 @@ from training.management.commands.train_model import parse_size, parse_widths
 from training.models import TrainedModel, TrainingRun
 from training.network import ARCHITECTURES
 from training.services import export_images, run_training, start_training, time_inference, train_config
-from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, dice
+from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig
+from vision.metrics import dice
 
 
 class Command(BaseCommand):
