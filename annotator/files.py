@@ -39,7 +39,9 @@ def owns_files(model: Model) -> Model:
 def _remove_after_commit(sender, instance: FileOwner, using: str, **kwargs) -> None:
     names = [name for name in instance.owned_files() if name]
     if names:
-        transaction.on_commit(lambda: remove_media(names), using=using)
+        # Robust: the rows are gone for good by then; a file that cannot be removed is logged, not raised into
+        # the request or job that deleted them.
+        transaction.on_commit(lambda: remove_media(names), using=using, robust=True)
 
 
 def remove_media(names: Iterable[str]) -> None:
