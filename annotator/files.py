@@ -9,9 +9,9 @@ cascade from its parent), its files follow, and a deletion that is rolled back l
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Protocol, TypeVar
 
 from django.conf import settings
@@ -47,13 +47,18 @@ def _remove_after_commit(sender, instance: FileOwner, using: str, **kwargs) -> N
 def remove_media(names: Iterable[str]) -> None:
     """Remove files and folders named relative to MEDIA_ROOT; what is missing is skipped, and a name that
     points outside MEDIA_ROOT (or at MEDIA_ROOT itself) is refused, never followed."""
-    root = Path(settings.MEDIA_ROOT).resolve()
+    root = os.path.normpath(settings.MEDIA_ROOT)
     for name in names:
-        path = (root / name).resolve()
-        if path == root or root not in path.parents:
+        path = os.path.normpath(os.path.join(root, name))
+        if not path.startswith(root + os.sep):
             logger.error("Not removing %r: it is not inside MEDIA_ROOT", name)
             continue
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        try:
+            os.unlink(path)  # one system call for a file, the usual case
+        except FileNotFoundError:
+            pass
+        except (IsADirectoryError, PermissionError):  # a folder (Linux says EISDIR, macOS EPERM)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                raise
