@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from masks.evaluation.dataset import BenchmarkSequence, load_dataset
+from vision.benchmark_dataset import BenchmarkSequence, load_dataset
 from vision.io import read_mask, read_rgb, write_mask
 from vision.metrics import boundary_f, dice, jaccard
 

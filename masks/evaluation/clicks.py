@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from masks.evaluation.dataset import BenchmarkSequence, load_dataset
 from masks.segmentation.base import PromptPoint
+from vision.benchmark_dataset import BenchmarkSequence, load_dataset
 from vision.metrics import jaccard
 
 SegmentFn = Callable[[np.ndarray, list[PromptPoint], str], np.ndarray]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from natsort import natsorted
 
-from vision.io import read_mask, read_rgb
+from .io import read_mask, read_rgb
 
 
 @dataclass(frozen=True)
