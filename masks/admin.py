@@ -3,6 +3,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts import roles
 from sequences.models import frame_number
 
 from .models import EffortEvent, Mask, PromptPoint, Track
@@ -38,6 +39,13 @@ class MaskAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # A mask is made on the annotation page or through the API, where its file is written with it.
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # As on the annotation page and in the API: its author deletes a mask, a reviewer anyone's (the admin's
+        # bulk delete asks this of every selected mask). Its file goes with the row (``annotator.files``).
+        if obj is None:
+            return super().has_delete_permission(request)
+        return roles.may_change(request.user, obj, own="masks.delete_mask", anyone="masks.review_mask")
 
     @admin.display(description="colour")
     def swatch(self, mask: Mask) -> str:
