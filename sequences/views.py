@@ -104,7 +104,7 @@ def sequence_status(request: HttpRequest, sequence_id: int) -> HttpResponse:
 @login_required
 def sequence_delete(request: HttpRequest, sequence_id: int) -> HttpResponse:
     """Delete a sequence (a manager's write): a confirmation page that says what goes, then the POST that deletes
-    the rows, and the files once that has committed (the same service as the admin's delete)."""
+    the rows, and the files once that has committed (as the admin's delete: ``annotator.files``)."""
     sequence = get_object_or_404(Sequence, pk=sequence_id)
     roles.require(request.user, "sequences.delete_sequence", f"Deleting “{sequence.name}”")
     if request.method == "POST":
