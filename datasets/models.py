@@ -2,11 +2,13 @@
 
 from django.db import models
 
+from core.files import owns_files
 from core.jobs import JobRecord
 
 from .splits import split_warnings
 
 
+@owns_files
 class DatasetExport(JobRecord):
     """What went into an export and where its zip is; enough to make the same export again.
 
@@ -36,6 +38,9 @@ class DatasetExport(JobRecord):
 
     def __str__(self) -> str:
         return f"export {self.id} “{self.name}” ({self.state})"
+
+    def owned_files(self) -> list[str]:
+        return [self.file.name]  # "" until its zip is written
 
     @property
     def fractions(self) -> tuple[float, float, float]:

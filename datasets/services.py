@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 from django.conf import settings
 from django.db import transaction
@@ -36,6 +35,7 @@ from sequences.models import Frame, Sequence
 from sequences.selectors import frame_path
 from sequences.services import ImportFailed, delete_sequence, import_sequence
 from tags.models import Procedure, Tag
+from vision.io import read_mask
 
 from . import formats
 from .models import DatasetExport
@@ -129,15 +129,15 @@ def import_masks(
         if path is None:
             report.frames_without_mask.append(frame.original_name or f"frame {frame.number}")
             continue
-        image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-        if image is None:
-            raise InvalidInput(f"Mask file {path.name} cannot be read as an image.")
-        if image.shape != (frame.height, frame.width):
+        try:
+            mask = read_mask(path)
+        except FileNotFoundError as exc:
+            raise InvalidInput(f"Mask file {path.name} cannot be read as an image.") from exc
+        if mask.shape != (frame.height, frame.width):
             raise InvalidInput(
-                f"Mask file {path.name} is {image.shape[1]}×{image.shape[0]} but frame {frame.number} "
+                f"Mask file {path.name} is {mask.shape[1]}×{mask.shape[0]} but frame {frame.number} "
                 f"({frame.original_name}) is {frame.width}×{frame.height}."
             )
-        mask = image > 127
         if not mask.any():
             report.empty.append(path.name)
             continue
@@ -545,14 +545,10 @@ def _manifest(export, classes, sequences, side_of, per_sequence, counts, info, f
 
 
 def delete_export(*, export: DatasetExport) -> None:
-    """Delete an export with its zip (once the deletion is committed)."""
+    """Delete an export with its zip (once the deletion is committed: ``core.files``)."""
     if export.is_active:
         raise InvalidInput(f"Export {export.id} is still running; cancel it first.")
-    name = export.file.name
-    with transaction.atomic():
-        export.delete()
-        if name:
-            transaction.on_commit(lambda: export_path(name).unlink(missing_ok=True))
+    export.delete()
 
 
 def copy_export_zip(*, export: DatasetExport, out: Path) -> Path:

@@ -25,14 +25,14 @@ from django.test import override_settings
 
 from masks import services as mask_services
 from masks.evaluation.clicks import first_click, next_click
-from masks.evaluation.dataset import BenchmarkSequence
-from masks.evaluation.metrics import jaccard
 from masks.models import Mask, Track
 from masks.segmentation.base import PromptPoint
 from masks.storage import read_mask
 from sequences.models import Frame, Sequence
 from sequences.services import delete_sequence, import_sequence
 from tags.models import Tag
+from vision.benchmark_dataset import BenchmarkSequence
+from vision.metrics import jaccard
 
 from . import selectors, services
 from .models import ExtrapolationJob

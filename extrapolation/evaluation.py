@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from masks.evaluation.dataset import BenchmarkSequence, load_dataset, read_rgb
-from masks.evaluation.metrics import boundary_f, dice, jaccard
+from vision.benchmark_dataset import BenchmarkSequence, load_dataset
+from vision.io import read_mask, read_rgb, write_mask
+from vision.metrics import boundary_f, dice, jaccard
 
 from .propagation import PropagatedMask, propagate
 
@@ -69,7 +69,7 @@ def run_propagation_protocol(
             def on_frame(index: int, result: PropagatedMask, out_dir=out_dir, written=written, names=names) -> bool:
                 if result.mask is not None:
                     path = out_dir / names[index]
-                    cv2.imwrite(str(path.with_suffix(".png")), result.mask.astype(np.uint8) * 255)
+                    write_mask(path.with_suffix(".png"), result.mask)
                     written[index] = path.with_suffix(".png")
                 return True
 
@@ -89,7 +89,7 @@ def run_propagation_protocol(
                     continue
                 truth = sequence.ground_truth(name)
                 if index in written:
-                    predicted = cv2.imread(str(written[index]), cv2.IMREAD_GRAYSCALE) > 127
+                    predicted = read_mask(written[index])
                 else:
                     predicted = np.zeros_like(truth)
                 scores.append((jaccard(predicted, truth), boundary_f(predicted, truth), dice(predicted, truth)))

@@ -3,6 +3,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts import roles
 from sequences.models import frame_number
 
 from .models import EffortEvent, Mask, PromptPoint, Track
@@ -39,15 +40,12 @@ class MaskAdmin(admin.ModelAdmin):
         # A mask is made on the annotation page or through the API, where its file is written with it.
         return False
 
-    def delete_queryset(self, request, queryset):
-        from .services import delete_masks
-
-        delete_masks(queryset)
-
-    def delete_model(self, request, obj):
-        from .services import delete_mask
-
-        delete_mask(mask=obj, user=request.user)
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # As on the annotation page and in the API: its author deletes a mask, a reviewer anyone's (the admin's
+        # bulk delete asks this of every selected mask). Its file goes with the row (``core.files``).
+        if obj is None:
+            return super().has_delete_permission(request)
+        return roles.may_change(request.user, obj, own="masks.delete_mask", anyone="masks.review_mask")
 
     @admin.display(description="colour")
     def swatch(self, mask: Mask) -> str:
@@ -115,18 +113,6 @@ class TrackAdmin(admin.ModelAdmin):
     @admin.display(description="colour")
     def swatch(self, track: Track) -> str:
         return render_to_string("includes/swatch.html", {"color": track.color})
-
-    def delete_model(self, request, obj):
-        from .services import delete_masks
-
-        delete_masks(obj.masks.all())
-        obj.delete()
-
-    def delete_queryset(self, request, queryset):
-        from .services import delete_masks
-
-        delete_masks(Mask.objects.filter(track__in=queryset))
-        queryset.delete()
 
 
 @admin.register(EffortEvent)

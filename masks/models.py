@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from core.files import owns_files
 from sequences.models import Frame
 from tags.models import Tag, hex_color_validator
 
@@ -61,6 +62,7 @@ class MaskQuerySet(models.QuerySet):
         return self.filter(low_confidence_rule())
 
 
+@owns_files
 class Mask(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", "Made by hand"
@@ -112,6 +114,9 @@ class Mask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} on {self.frame}"
+
+    def owned_files(self) -> list[str]:
+        return [self.file.name]
 
     @property
     def is_proposal(self) -> bool:

@@ -6,13 +6,13 @@ A mask file is a single-channel PNG of the frame's size, 0 for background and 25
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
-import cv2
 import numpy as np
 from django.conf import settings
+
+from vision import io as vision_io
 
 
 def mask_name(*, sequence_id: int, frame_index: int, tag_id: int) -> str:
@@ -26,22 +26,15 @@ def absolute(name: str) -> Path:
 
 def write_mask(name: str, mask: np.ndarray) -> None:
     """Write bool (H, W) ``mask`` at ``name`` atomically (a reader never sees half a file)."""
-    path = absolute(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ok, buffer = cv2.imencode(".png", np.where(mask, 255, 0).astype(np.uint8))
-    if not ok:
-        raise OSError(f"Could not encode mask {name} as PNG.")
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(buffer.tobytes())
-    os.replace(temporary, path)
+    vision_io.write_mask(absolute(name), mask)
 
 
 def read_mask(name: str) -> np.ndarray:
     """The mask at ``name`` as bool (H, W)."""
-    image = cv2.imread(str(absolute(name)), cv2.IMREAD_GRAYSCALE)
-    if image is None:
-        raise FileNotFoundError(f"Mask file {name} is missing or unreadable.")
-    return image > 127
+    try:
+        return vision_io.read_mask(absolute(name))
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"Mask file {name} is missing or unreadable.") from exc
 
 
 def delete_mask_file(name: str) -> None:
@@ -50,10 +43,7 @@ def delete_mask_file(name: str) -> None:
 
 def mask_png_bytes(mask: np.ndarray) -> bytes:
     """PNG of a bool mask, as stored (for previews that are not stored)."""
-    ok, buffer = cv2.imencode(".png", np.where(mask, 255, 0).astype(np.uint8))
-    if not ok:
-        raise OSError("Could not encode mask as PNG.")
-    return buffer.tobytes()
+    return vision_io.encode_mask(mask)
 
 
 def mask_from_png_bytes(data: bytes) -> np.ndarray:
@@ -64,7 +54,7 @@ def mask_from_png_bytes(data: bytes) -> np.ndarray:
     """
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValueError("not a PNG image")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-    if image is None:
-        raise ValueError("the PNG cannot be decoded")
-    return image > 127
+    try:
+        return vision_io.decode_mask(data)
+    except ValueError as exc:
+        raise ValueError("the PNG cannot be decoded") from exc

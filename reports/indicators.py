@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
+from vision.metrics import box_iou
+
 #: Landmarks proving the caecum was reached (ESGE: photo-documentation of the caecum, appendiceal orifice or
 #: ileocaecal valve; the terminal ileum lies beyond it).
 CAECAL_LANDMARKS = ("Caecum", "Ileocaecal valve", "Appendiceal orifice", "Terminal ileum")
@@ -149,15 +151,6 @@ def timeline(probabilities: np.ndarray, names: Sequence[str], thresholds: Sequen
     return stretches, smoothed
 
 
-def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
-
-
 def _centre_inside(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
     return b[0] <= cx < b[2] and b[1] <= cy < b[3]
@@ -178,7 +171,7 @@ def lesion_tracks(detections: Sequence[Detection], fps: float, settings: Setting
             last = track[-1]
             if last.tag != detection.tag or last.frame == detection.frame:
                 continue
-            score = _iou(last.box, detection.box)
+            score = box_iou(last.box, detection.box)
             if score < settings.min_iou and (_centre_inside(detection.box, last.box)
                                              or _centre_inside(last.box, detection.box)):
                 score = settings.min_iou

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from vision.io import encode_rgb
+
 from .indicators import Detection, Settings, detections_of, procedure_report
 
 THUMBNAIL_WIDTH = 160
@@ -26,12 +28,11 @@ def thumbnail(image: np.ndarray, box: tuple[int, int, int, int]) -> str:
     height, width = image.shape[:2]
     left, top = max(0, x0 - margin_x), max(0, y0 - margin_y)
     crop = image[top:min(height, y1 + margin_y), left:min(width, x1 + margin_x)]
-    crop = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2BGR)
-    cv2.rectangle(crop, (x0 - left, y0 - top), (x1 - left - 1, y1 - top - 1), (0, 230, 255), 2)
+    crop = crop.copy()  # the box is drawn on the crop, never on the frame
+    cv2.rectangle(crop, (x0 - left, y0 - top), (x1 - left - 1, y1 - top - 1), (255, 230, 0), 2)
     scale = THUMBNAIL_WIDTH / max(1, crop.shape[1])
     crop = cv2.resize(crop, (THUMBNAIL_WIDTH, max(1, round(crop.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    ok, data = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 80])
-    return "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode("ascii") if ok else ""
+    return "data:image/jpeg;base64," + base64.b64encode(encode_rgb(crop, ".jpg", quality=80)).decode("ascii")
 
 
 @dataclass

@@ -4,7 +4,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .models import Frame, Sequence
-from .services import delete_sequence
 
 
 class FrameInline(admin.TabularInline):
@@ -51,13 +50,6 @@ class SequenceAdmin(admin.ModelAdmin):
     @admin.display(description="")
     def annotate_link(self, sequence: Sequence) -> str:
         return format_html('<a href="{}">annotate</a>', reverse("sequences:annotate", args=[sequence.id]))
-
-    def delete_model(self, request, obj):
-        delete_sequence(sequence=obj, user=request.user)  # its frame and mask files go with it
-
-    def delete_queryset(self, request, queryset):
-        for sequence in queryset:
-            delete_sequence(sequence=sequence, user=request.user)
 
 
 @admin.register(Frame)

@@ -3,7 +3,13 @@
 from django.conf import settings
 from django.db import models
 
+from core.files import owns_files
 from tags.models import Procedure
+
+
+def sequence_dir(sequence_id: int) -> str:
+    """Folder of a sequence's frame files, relative to MEDIA_ROOT."""
+    return f"sequences/{sequence_id}"
 
 
 class CompleteSequences(models.Manager):
@@ -13,6 +19,7 @@ class CompleteSequences(models.Manager):
         return super().get_queryset().filter(importing=False)
 
 
+@owns_files
 class Sequence(models.Model):
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
@@ -54,6 +61,11 @@ class Sequence(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def owned_files(self) -> list[str]:
+        """Its frames' folder, and its masks' (``masks.storage`` keeps a sequence's mask files there): with
+        them go files no row names any more, such as those of a process killed mid-save."""
+        return [sequence_dir(self.pk), f"masks/{self.pk}"]
+
 
 def frame_number(index: int) -> int:
     """The number people read for the frame at 0-based ``index``: 1-based, as the annotation page shows it.
@@ -64,6 +76,7 @@ def frame_number(index: int) -> int:
     return index + 1
 
 
+@owns_files
 class Frame(models.Model):
     """One image of a sequence; ``index`` is its 0-based position in video order (see :func:`frame_number`)."""
 
@@ -91,3 +104,6 @@ class Frame(models.Model):
     def number(self) -> int:
         """1-based, as people read it."""
         return frame_number(self.index)
+
+    def owned_files(self) -> list[str]:
+        return [self.image.name, self.thumbnail.name]

@@ -6,9 +6,10 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-import cv2
 import numpy as np
 from django.conf import settings
+
+from vision.io import read_rgb
 
 from .models import Frame
 
@@ -31,10 +32,10 @@ def frame_rgb(frame: Frame) -> np.ndarray:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    image = cv2.imread(str(frame_path(frame)), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(f"Image of {frame} cannot be read at {frame.image.name}.")
-    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    try:
+        image = read_rgb(frame_path(frame))
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"Image of {frame} cannot be read at {frame.image.name}.") from exc
     image.flags.writeable = False
     with _lock:
         _cache[key] = image

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import roles
 from tags.models import Procedure
 
-from .models import Frame, Sequence
+from .models import Frame, Sequence, sequence_dir
 from .sources import Skipped, SourceError, SourceFrame, SourceLimits, deidentified, iter_source, video_fps
 
 logger = logging.getLogger(__name__)
@@ -42,11 +42,6 @@ class ImportReport:
     @property
     def frame_count(self) -> int:
         return self.sequence.frames.count()
-
-
-def sequence_dir(sequence_id: int) -> str:
-    """Folder of a sequence's files, relative to MEDIA_ROOT."""
-    return f"sequences/{sequence_id}"
 
 
 def import_limits() -> SourceLimits:
@@ -178,10 +173,7 @@ def _remove(folder: Path | None) -> None:
 
 
 def delete_sequence(*, sequence: Sequence, user=None) -> None:
-    """Delete a sequence with its frames, masks and every file of theirs (a manager's write)."""
+    """Delete a sequence with its frames, masks and every file of theirs (a manager's write); the files go once
+    the deletion has committed (``core.files``)."""
     roles.require(user, "sequences.delete_sequence", f"Deleting “{sequence.name}”")
-    folder = Path(settings.MEDIA_ROOT) / sequence_dir(sequence.id)
-    mask_folder = Path(settings.MEDIA_ROOT) / "masks" / str(sequence.id)
-    with transaction.atomic():
-        sequence.delete()
-        transaction.on_commit(lambda: (_remove(folder), _remove(mask_folder)))
+    sequence.delete()

@@ -11,9 +11,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
+
+from vision.io import decode_rgb
 
 from .trainer import Sample
 
@@ -85,10 +86,11 @@ def load_export(path: str | Path) -> ExportData:
                     data = archive.read(image["file_name"])
                 except KeyError as exc:
                     raise ExportFormatError(f"The export lists {image['file_name']} but does not hold it.") from exc
-                bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-                if bgr is None:
-                    raise ExportFormatError(f"{image['file_name']} in the export is not a readable image.")
-                height, width = bgr.shape[:2]
+                try:
+                    rgb = decode_rgb(data)
+                except ValueError as exc:
+                    raise ExportFormatError(f"{image['file_name']} in the export is not a readable image.") from exc
+                height, width = rgb.shape[:2]
                 masks = np.zeros((len(categories), height, width), bool)
                 for annotation in by_image.get(image["id"], []):
                     rle = dict(annotation["segmentation"])
@@ -98,7 +100,7 @@ def load_export(path: str | Path) -> ExportData:
                 present = findings_by_frame.get(image["id"], set())
                 findings = np.array([name in present for name in finding_names], np.float32)
                 samples.append(Sample(
-                    image=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), masks=masks,
+                    image=rgb, masks=masks,
                     group=str(image.get("sequence_id", "")), findings=findings, key=str(image["id"]),
                     masked=bool(image.get("masked", True)),
                 ))

@@ -25,6 +25,7 @@ import numpy as np
 
 from reports.recording import Recorder
 from sequences.sources import FrameTooLarge, check_frame_size, video_fps
+from vision.io import encode_rgb, read_rgb
 
 from .inference import Segmenter
 
@@ -35,16 +36,6 @@ def hex_to_rgb(color: str) -> tuple[int, int, int]:
     """``"#RRGGBB"`` → (r, g, b)."""
     value = color.lstrip("#")
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def read_rgb(path: str | Path, size: tuple[int, int] | None = None) -> np.ndarray:
-    """The image at ``path`` as uint8 RGB (H, W, 3), resized to ``size`` = (W, H) when given."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(f"No readable image at {path}.")
-    if size is not None and (image.shape[1], image.shape[0]) != tuple(size):
-        image = cv2.resize(image, tuple(size), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 class FrameSource(Protocol):
@@ -157,14 +148,6 @@ def overlay(
     return out
 
 
-def encode_jpeg(image: np.ndarray, quality: int = 80) -> bytes:
-    """uint8 RGB (H, W, 3) → JPEG bytes."""
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError("JPEG encoding failed.")
-    return data.tobytes()
-
-
 @dataclass
 class LiveFrame:
     """One processed frame: the overlaid JPEG, the findings' probabilities, the tags with a mask, the time
@@ -217,7 +200,7 @@ class LivePipeline:
             image = cv2.resize(image, tuple(self.size), interpolation=cv2.INTER_AREA)
         prediction = self.segmenter.predict(image)
         shown = overlay(image, prediction.masks, self.colors, threshold=self.threshold)
-        jpeg = encode_jpeg(shown, self.quality)
+        jpeg = encode_rgb(shown, ".jpg", self.quality)
         tags = [name for name, p in prediction.masks.items() if (p >= self.threshold).any()]
         report = None
         recorder = self.recorder

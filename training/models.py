@@ -3,10 +3,9 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
+from django.db import models
 
+from core.files import owns_files
 from core.jobs import JobRecord
 
 
@@ -50,6 +49,7 @@ class TrainingRun(JobRecord):
         return "Validation Dice"
 
 
+@owns_files
 class TrainedModel(models.Model):
     """A checkpoint with what it can do: its tags (output channels), findings, input size and scores."""
 
@@ -71,6 +71,9 @@ class TrainedModel(models.Model):
 
     def __str__(self) -> str:
         return f"model {self.id} “{self.name}”"
+
+    def owned_files(self) -> list[str]:
+        return [self.checkpoint.name]
 
 
 class PreannotationJob(JobRecord):
@@ -96,6 +99,7 @@ class PreannotationJob(JobRecord):
         return f"model-{self.model_id}"
 
 
+@owns_files
 class LiveVideo(models.Model):
     """A video file uploaded to play live through a model (online mode), not imported as a sequence. Its row
     exists only with its file: the upload stores the file and then the row, and deleting the row deletes the
@@ -121,9 +125,5 @@ class LiveVideo(models.Model):
     def path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / self.file.name
 
-
-@receiver(post_delete, sender=LiveVideo)
-def _delete_live_video_file(sender, instance: LiveVideo, **kwargs) -> None:
-    # However the row goes (the models page, the admin's bulk delete), its file follows once that is committed.
-    path = instance.path
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    def owned_files(self) -> list[str]:
+        return [self.file.name]

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
@@ -36,7 +35,6 @@ from .data import ExportData, ExportFormatError, load_export
 from .inference import Segmenter
 from .models import TrainedModel, TrainingRun
 from .network import ARCHITECTURES, SMALL
-from .selectors import checkpoint_path
 from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, TrainResult, evaluate, findings_scores, train
 
 INPUT_SIZES = {"96x128": (96, 128), "144x192": (144, 192), "192x256": (192, 256), "288x384": (288, 384)}
@@ -283,10 +281,3 @@ def _json_safe(value):
     return value
 
 
-def delete_model(*, model: TrainedModel, user=None) -> None:
-    """Delete a trained model with its checkpoint file (once the deletion is committed)."""
-    roles.require(user, "training.delete_trainedmodel", f"Deleting model {model.id}")
-    path = checkpoint_path(model)
-    with transaction.atomic():
-        model.delete()
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))

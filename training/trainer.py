@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from vision.metrics import dice
+
 from .network import PRETRAINED, Checkpoint, NetworkConfig, build_network, normalise
 from .recognition import choose_thresholds, class_weights, recognition_report
 
@@ -133,14 +135,6 @@ def pick_device(name: str = "") -> torch.device:
 
 
 # --- metrics -------------------------------------------------------------------------------------------
-
-
-def dice(prediction: np.ndarray, truth: np.ndarray) -> float:
-    """2|P∩G| / (|P|+|G|) of two bool arrays of one shape; 1 where both are empty."""
-    total = int(prediction.sum()) + int(truth.sum())
-    if total == 0:
-        return 1.0
-    return 2.0 * int(np.logical_and(prediction, truth).sum()) / total
 
 
 def mean_dice(scores: Sequence[float], groups: Sequence[str]) -> float:

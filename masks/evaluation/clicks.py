@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from masks.evaluation.dataset import BenchmarkSequence, load_dataset
-from masks.evaluation.metrics import jaccard
 from masks.segmentation.base import PromptPoint
+from vision.benchmark_dataset import BenchmarkSequence, load_dataset
+from vision.metrics import jaccard
 
 SegmentFn = Callable[[np.ndarray, list[PromptPoint], str], np.ndarray]
 ProgressFn = Callable[[int, int, str], None]

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from masks.evaluation.dataset import BenchmarkSequence, load_dataset
 from masks.segmenters import SegmenterStatus, active_segmenter
+from vision.benchmark_dataset import BenchmarkSequence, load_dataset
 
 SEGMENTER_CHOICES = ("active", "opencv", "sam")
 SEGMENTER_HELP = "active: what the application uses now; opencv: the CPU default; sam: SAM as configured."

@@ -196,4 +196,4 @@ def test_deleting_a_sequence_in_the_admin_needs_the_manager_role(page_as, people
     with django_capture_on_commit_callbacks(execute=True):
         response = page_as("max").post(f"/admin/sequences/sequence/{sequence.id}/delete/", {"post": "yes"})
     assert response.status_code == 302 and not Sequence.objects.exists()
-    assert not folder.exists()  # through the service: its files go with it
+    assert not folder.exists()  # its files go with it once that commits (core.files)

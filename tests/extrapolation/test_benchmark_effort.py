@@ -13,10 +13,10 @@ from django.core.management import call_command
 
 from extrapolation.effort import run_effort_protocol, spearman
 from extrapolation.motion import moved, smooth_motion
-from masks.evaluation.dataset import load_dataset
 from masks.models import Mask
 from sequences.models import Sequence
 from sequences.synthetic import make_sequence
+from vision.benchmark_dataset import load_dataset
 
 pytestmark = pytest.mark.django_db
 

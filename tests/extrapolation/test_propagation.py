@@ -12,7 +12,7 @@ import pytest
 from extrapolation.flow import field_of_view, specular_highlights
 from extrapolation.motion import moved, smooth_motion
 from extrapolation.propagation import PropagatedMask, propagate
-from masks.evaluation.metrics import jaccard
+from vision.metrics import jaccard
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 DEV = SHARED / "data" / "cvc-clinicdb-dev"

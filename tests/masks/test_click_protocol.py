@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from masks.evaluation.clicks import distance_inside, first_click, next_click, run_click_protocol
-from masks.evaluation.dataset import load_dataset
 from masks.segmentation.base import PromptPoint
+from vision.benchmark_dataset import load_dataset
 
 
 def _box(shape, top, left, bottom, right):

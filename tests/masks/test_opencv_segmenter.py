@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from masks.evaluation.clicks import first_click, next_click, run_click_protocol
-from masks.evaluation.dataset import load_dataset
-from masks.evaluation.metrics import jaccard
 from masks.segmentation.base import PromptPoint
 from masks.segmentation.opencv import OpenCVSegmenter, field_of_view, geodesic_distance
+from vision.benchmark_dataset import load_dataset
+from vision.metrics import jaccard
 
 
 def _texture(rng, shape, sigma):

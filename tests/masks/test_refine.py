@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from masks import services
-from masks.evaluation.metrics import jaccard
 from masks.models import Mask, Track
 from masks.segmentation.base import PromptPoint
 from masks.segmentation.opencv import OpenCVSegmenter
@@ -18,6 +17,7 @@ from masks.segmentation.sam import mask_logits
 from masks.storage import read_mask
 from tags.models import Tag
 from tests.masks.test_opencv_segmenter import synthetic_frame
+from vision.metrics import jaccard
 
 
 def innermost(mask: np.ndarray) -> tuple[int, int]:

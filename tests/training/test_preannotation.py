@@ -22,7 +22,8 @@ from tests.conftest import run_worker_until_idle, write_frames
 from training.models import PreannotationJob, TrainedModel
 from training.preannotation import run_preannotation, start_preannotation
 from training.services import store_model
-from training.trainer import TrainConfig, dice, train
+from training.trainer import TrainConfig, train
+from vision.metrics import dice
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from training.inference import Segmenter
-from training.trainer import Sample, TrainConfig, choose_threads, dice, mean_dice, train
+from training.trainer import Sample, TrainConfig, choose_threads, mean_dice, train
+from vision.metrics import dice
 
 
 def test_dice_and_its_average_per_sequence():

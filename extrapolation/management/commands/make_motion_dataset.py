@@ -4,10 +4,10 @@ by a smooth synthetic camera path (``extrapolation.motion``), written in the BEN
 import json
 from pathlib import Path
 
-import cv2
 from django.core.management.base import BaseCommand, CommandError
 
 from masks.management.benchmarks import read_dataset
+from vision.io import write_mask, write_rgb
 
 from ...motion import moved, smooth_motion
 
@@ -39,8 +39,8 @@ class Command(BaseCommand):
                                    smooth_motion(frames, shift=shift, zoom=zoom, turn=turn))
             names = [f"{source.id}-{k:04d}.png" for k in range(frames)]
             for file, image, truth in zip(names, images, truths, strict=True):
-                cv2.imwrite(str(root / "frames" / file), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-                cv2.imwrite(str(root / "masks" / file), truth.astype("uint8") * 255)
+                write_rgb(root / "frames" / file, image)
+                write_mask(root / "masks" / file, truth)
             index.append({"id": f"{source.id}-moved", "frames": names})
         (root / "sequences.json").write_text(json.dumps(index, indent=1))
         self.stdout.write(f"Wrote {len(index)} sequences of {frames} frames to {root}")

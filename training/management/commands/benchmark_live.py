@@ -8,7 +8,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import torch
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -24,6 +23,7 @@ from training.models import TrainedModel
 from training.network import ARCHITECTURES, Checkpoint, NetworkConfig, build_network
 from training.selectors import checkpoint_path
 from training.trainer import TrainConfig
+from vision.io import read_rgb, write_rgb
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -71,7 +71,7 @@ class Command(BaseCommand):
                     raise CommandError("Give MODEL_ID SEQUENCE_ID, MODEL_ID --video FILE, or --synthetic.")
                 segmenter, colors, paths = self._stored(model_id, sequence_id)
             source = ImageFiles(paths)
-            shape = cv2.imread(str(paths[0][1])).shape if paths else None
+            shape = read_rgb(paths[0][1]).shape if paths else None
             if video:
                 try:
                     info = probe_video(Path(video), max_pixels=settings.MAX_FRAME_PIXELS)
@@ -122,7 +122,7 @@ class Command(BaseCommand):
         paths = []
         for index, image in enumerate(images):
             path = folder / f"frame_{index}.jpg"
-            cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+            write_rgb(path, image, quality=92)
             paths.append((index, path))
         network = NetworkConfig(classes=1, architecture=architecture)
         checkpoint = Checkpoint(network=network, state_dict=build_network(network).state_dict(),

@@ -37,14 +37,15 @@ from datasets.management.commands.import_masks import tag_by_name
 from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, import_dataset, run_export
 from datasets.splits import cross_validation_folds
-from masks.evaluation.dataset import load_dataset
 from training.data import load_export
 from training.inference import Segmenter
 from training.management.commands.train_model import parse_size, parse_widths
 from training.models import TrainedModel, TrainingRun
 from training.network import ARCHITECTURES
 from training.services import export_images, run_training, start_training, time_inference, train_config
-from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, dice
+from training.trainer import AUGMENTATIONS, EpochMetrics, TrainConfig
+from vision.benchmark_dataset import load_dataset
+from vision.metrics import dice
 
 
 class Command(BaseCommand):

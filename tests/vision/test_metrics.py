@@ -1,11 +1,11 @@
-"""J, Dice and the DAVIS boundary F on masks drawn by hand."""
+"""J, Dice, the DAVIS boundary F and the IoU of boxes, on masks and boxes drawn by hand."""
 
 import math
 
 import numpy as np
 import pytest
 
-from masks.evaluation.metrics import boundary_f, boundary_map, dice, j_and_f, jaccard
+from vision.metrics import boundary_f, boundary_map, box_iou, dice, j_and_f, jaccard
 
 
 def _box(shape, top, left, bottom, right):
@@ -70,3 +70,17 @@ def test_j_and_f_is_the_mean_of_both():
     assert j == pytest.approx(0.5)
     assert 0 < f < 1
     assert jf == pytest.approx((j + f) / 2)
+
+
+def test_dice_of_masks_of_other_dtypes_counts_non_zero_pixels():
+    pred = np.array([[0, 255, 255], [0, 0, 0]], np.uint8)
+    gt = np.array([[0, 1, 0], [0, 1, 0]], np.uint8)
+    assert dice(pred, gt) == pytest.approx(2 * 1 / 4)
+    assert jaccard(pred, gt) == pytest.approx(1 / 3)
+
+
+def test_box_iou_of_overlapping_disjoint_and_touching_boxes():
+    assert box_iou((0, 0, 4, 4), (2, 2, 6, 6)) == pytest.approx(4 / 28)
+    assert box_iou((0, 0, 4, 4), (0, 0, 4, 4)) == 1.0
+    assert box_iou((0, 0, 4, 4), (4, 0, 8, 4)) == 0.0  # x1 is exclusive: they share an edge, no pixel
+    assert box_iou((0, 0, 2, 2), (5, 5, 9, 9)) == 0.0

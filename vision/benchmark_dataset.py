@@ -14,9 +14,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from natsort import natsorted
+
+from .io import read_mask, read_rgb
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,7 @@ class BenchmarkSequence:
 
     def ground_truth(self, name: str) -> np.ndarray:
         """The ground-truth mask as bool (H, W)."""
-        mask = cv2.imread(str(self.root / "masks" / name), cv2.IMREAD_GRAYSCALE)
-        if mask is None:
-            raise FileNotFoundError(self.root / "masks" / name)
-        return mask > 127
-
-
-def read_rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(path)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        return read_mask(self.root / "masks" / name)
 
 
 def load_dataset(root: str | Path) -> list[BenchmarkSequence]:

@@ -1,6 +1,7 @@
-"""Region and boundary metrics of ``BENCHMARKS.md``: J, F (as in DAVIS 2017), J&F and Dice.
+"""Region and boundary metrics of ``BENCHMARKS.md``: J, F (as in DAVIS 2017), J&F and Dice; and the IoU of boxes.
 
-Pure functions over bool (H, W) arrays; ``pred`` is the prediction, ``gt`` the ground truth.
+Pure functions over (H, W) masks (any dtype: non-zero is the object); ``pred`` is the prediction, ``gt`` the
+ground truth.
 """
 
 from __future__ import annotations
@@ -66,3 +67,13 @@ def j_and_f(pred: np.ndarray, gt: np.ndarray) -> tuple[float, float, float]:
     """(J, F, (J + F) / 2)."""
     j, f = jaccard(pred, gt), boundary_f(pred, gt)
     return j, f, (j + f) / 2
+
+
+def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1), x1 and y1 exclusive; 0 when they do not overlap."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
