@@ -13,8 +13,21 @@ from accounts.models import ApiToken
 from accounts.roles import MANAGER, assign_role
 from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
+from tags.models import Tag
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+# A test that needs one of these is slow wherever it is: a trained network, the tiny SAM, a live server.
+SLOW_FIXTURES = {"short_run", "trained", "tiny_sam_checkpoint", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark slow, beside the tests marked by hand, every browser test and every test needing a slow fixture:
+    ``-m "not slow"`` leaves them all out."""
+    for item in items:
+        if item.get_closest_marker("browser") or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +59,16 @@ def user(django_user_model):
     user = django_user_model.objects.create_user(username="annotator", password="secret-pass-123")
     assign_role(user=user, role=MANAGER)
     return user
+
+
+@pytest.fixture
+def polyp(db) -> Tag:
+    return Tag.objects.get(name="Polyp")
+
+
+@pytest.fixture
+def blur(db) -> Tag:
+    return Tag.objects.get(name="Blur")
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ def run_with(env_file: Path, *args: str, extra: dict[str, str] | None = None) ->
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_check_deploy_passes_with_the_production_example(tmp_path):
     """The example as an operator fills it in: a generated SECRET_KEY, nothing else changed."""
     text = PRODUCTION_EXAMPLE.read_text()
@@ -43,6 +44,7 @@ def test_check_deploy_passes_with_the_production_example(tmp_path):
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_deploy_fails_with_the_local_defaults(tmp_path):
     env_file = tmp_path / "local.env"
     env_file.write_text("DEBUG=True\n")

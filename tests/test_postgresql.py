@@ -10,6 +10,8 @@ import pytest
 
 from tests.servers import ROOT, FreshDatabase, manage, postgres_url, require_postgres
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def fresh_postgres():

@@ -55,11 +55,6 @@ def page_as(people):
     return client
 
 
-@pytest.fixture
-def polyp(db) -> Tag:
-    return Tag.objects.get(name="Polyp")
-
-
 def square(frame, x: int = 40, size: int = 30) -> np.ndarray:
     mask = np.zeros((frame.height, frame.width), bool)
     mask[40:40 + size, x:x + size] = True

@@ -7,11 +7,6 @@ from tests.datasets.factories import annotated_sequence
 
 
 @pytest.fixture
-def polyp(db) -> Tag:
-    return Tag.objects.get(name="Polyp")
-
-
-@pytest.fixture
 def ulcer(db) -> Tag:
     return Tag.objects.get(name="Ulcer")
 

@@ -12,18 +12,12 @@ import pytest
 from datasets.services import create_export, export_path, run_export
 from findings.services import create_finding
 from sequences.models import Sequence
-from tags.models import Tag
 from tests.datasets.factories import annotated_sequence
 from training.data import load_export
 from training.network import SMALL, NetworkConfig, build_network
 from training.trainer import evaluate, pick_device
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def blur(db) -> Tag:
-    return Tag.objects.get(name="Blur")
 
 
 @pytest.fixture

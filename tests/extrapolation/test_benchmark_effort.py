@@ -18,7 +18,7 @@ from sequences.models import Sequence
 from sequences.synthetic import make_sequence
 from vision.benchmark_dataset import load_dataset
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 KEYS = ("clicks_per_frame", "frame_by_frame_clicks_per_frame", "effort_ratio", "corrections_per_frame", "final_J",
         "J_after", "confidence_rank", "machine_s_per_frame", "next", "per_sequence")

@@ -13,14 +13,8 @@ from extrapolation.propagation import propagate
 from extrapolation.services import run_extrapolation, start_extrapolation
 from masks import services
 from masks.models import Mask
-from tags.models import Tag
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def polyp(db) -> Tag:
-    return Tag.objects.get(name="Polyp")
 
 
 def extrapolate(keyframe: Mask, user, **options) -> ExtrapolationJob:

@@ -14,15 +14,9 @@ from extrapolation.services import run_extrapolation
 from masks.models import Mask
 from masks.services import save_mask
 from masks.storage import absolute, read_mask
-from tags.models import Tag
 from tests.conftest import run_worker_until_idle
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def polyp(db) -> Tag:
-    return Tag.objects.get(name="Polyp")
 
 
 @pytest.fixture
@@ -83,6 +77,7 @@ def camera_motion(count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return frames, masks
 
 
+@pytest.mark.slow
 def test_propagated_masks_follow_the_lesion(api, user, polyp):
     import tempfile
     from pathlib import Path

@@ -14,6 +14,8 @@ from extrapolation.motion import moved, smooth_motion
 from extrapolation.propagation import PropagatedMask, propagate
 from vision.metrics import jaccard
 
+pytestmark = pytest.mark.slow
+
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 DEV = SHARED / "data" / "cvc-clinicdb-dev"
 

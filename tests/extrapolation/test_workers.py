@@ -13,6 +13,8 @@ import pytest
 
 from tests.servers import ROOT, FreshDatabase, manage, require_postgres
 
+pytestmark = pytest.mark.slow
+
 MAKE_KEYFRAME = """
 from masks.services import generate_mask
 from masks.segmentation.base import PromptPoint

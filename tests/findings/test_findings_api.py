@@ -19,11 +19,6 @@ def send(client, method: str, url: str, body=None):
     return getattr(client, method)(url, payload, content_type="application/json")
 
 
-@pytest.fixture
-def blur():
-    return Tag.objects.get(name="Blur")
-
-
 def test_create_list_update_delete(api, sequence, blur, user):
     url = f"/api/sequences/{sequence.id}/findings/"
     response = send(api, "post", url, {"tag_id": blur.id, "first_index": 1, "last_index": 3, "note": "smear"})

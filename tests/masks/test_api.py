@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import cv2
@@ -79,7 +80,9 @@ def test_preview_saves_nothing(api, sequence, synthetic, media_root):
     assert response.status_code == 200
     answer = response.json()
     assert answer["preview"] is True and answer["mask_png"].startswith("data:image/png;base64,")
-    assert answer["area"] > 0
+    png = base64.b64decode(answer["mask_png"].removeprefix("data:image/png;base64,"))
+    pixels = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert pixels.shape == (288, 384) and answer["area"] == np.count_nonzero(pixels) > 0  # the previewed mask's
     assert not Mask.objects.exists()
     assert not list((media_root / "masks").rglob("*.png")) if (media_root / "masks").exists() else True
 

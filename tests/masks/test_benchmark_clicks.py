@@ -13,6 +13,8 @@ from django.core.management import CommandError, call_command
 
 from sequences.synthetic import make_sequence
 
+pytestmark = pytest.mark.slow
+
 KEYS = {"mIoU@1", "mIoU@3", "mIoU@5", "NoC@85", "NoC@90", "ms_per_click_p50", "ms_per_click_p95", "frames",
         "segmenter"}
 

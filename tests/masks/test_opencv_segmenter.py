@@ -215,11 +215,13 @@ def test_each_click_only_adds_or_only_removes_along_the_protocol():
     segmenter = OpenCVSegmenter()
     points = [first_click(truth)]
     before = segmenter.segment(image, points, image_key="f").mask
+    signs = []
     for _ in range(8):
         click = next_click(before, truth)
         if click is None:
             break
         points.append(click)
+        signs.append(click.positive)
         after = segmenter.segment(image, points, image_key="f").mask
         if click.positive:
             assert not (before & ~after).any()
@@ -228,6 +230,7 @@ def test_each_click_only_adds_or_only_removes_along_the_protocol():
         for p in points:
             assert after[round(p.y), round(p.x)] == p.positive
         before = after
+    assert True in signs and False in signs, f"the protocol's clicks checked both ways: {signs}"
 
 
 def test_result_does_not_depend_on_opencv_random_state():
@@ -249,6 +252,7 @@ def test_result_does_not_depend_on_opencv_random_state():
     assert np.array_equal(first, second)
 
 
+@pytest.mark.slow
 def test_a_thousand_points_in_one_request_give_the_mask_of_clicking_them_one_by_one():
     """The probe's ~1,000 points crashed with a RecursionError; the mask must not depend on how clicks arrive."""
     image, _ = synthetic_frame(height=60, width=80)

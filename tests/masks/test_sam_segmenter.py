@@ -44,11 +44,6 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.fixture(scope="module")
-def tiny_sam_checkpoint(tmp_path_factory) -> Path:
-    return build_tiny_sam_checkpoint(tmp_path_factory.mktemp("sam") / "tiny_sam.pth")
-
-
 @pytest.fixture
 def segmenter(tiny_sam_checkpoint) -> SamSegmenter:
     return SamSegmenter(tiny_sam_checkpoint, device="cpu")

@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from datasets.services import export_path
+from masks.storage import absolute
+from sequences.models import Sequence
 from tests.datasets.factories import write_dataset
+from training.data import load_export
+from training.inference import Segmenter
+from training.models import TrainedModel
+from training.trainer import dice, mean_dice
+
+pytestmark = pytest.mark.slow
 
 TINY = ["--minutes", "0.2", "--epochs", "2", "--input-size", "32x48"]
 
@@ -37,13 +46,24 @@ def test_cross_validation_scores_every_sequence_once_with_a_network_that_never_s
     assert figures["machine"]["torch_threads_per_run"] == 1 and figures["ms_per_frame_384x288"] > 0
 
 
+@pytest.mark.django_db
 def test_hold_out_reports_validation_and_test_dice(dataset, tmp_path):
     out = tmp_path / "figures.json"
-    call_command("benchmark_training", str(dataset), "--split", "0.5", "0.25", "0.25", *TINY, "--json", str(out))
+    call_command("benchmark_training", str(dataset), "--split", "0.5", "0.25", "0.25", *TINY, "--in-place",
+                 "--json", str(out))
     figures = json.loads(out.read_text())
     assert figures["protocol"] == "hold-out"
     assert [len(figures["split"][side]) for side in ("train", "val", "test")] == [2, 1, 1]
-    assert 0 <= figures["val_dice_best_epoch"] <= 1 and 0 <= figures["test_dice"] <= 1
+    # In place the kept network stays: its Dice on each held-out side, scored here frame by frame.
+    model = TrainedModel.objects.get(pk=figures["model_id"])
+    segmenter = Segmenter(absolute(model.checkpoint.name))
+    data = load_export(export_path(model.run.export.file.name))
+    names = dict(Sequence.objects.values_list("id", "name"))
+    for side, figure in (("val", "val_dice_best_epoch"), ("test", "test_dice")):
+        samples = data.splits[side]
+        assert sorted({names[int(s.group)] for s in samples}) == figures["split"][side]
+        scores = [dice(segmenter.predict(s.image).binary()["Polyp"], s.masks[0]) for s in samples]
+        assert figures[figure] == pytest.approx(mean_dice(scores, [s.group for s in samples]), abs=1e-3)
 
 
 def test_test_dirs_score_every_sequence_of_other_folders_including_a_folder_of_single_images(dataset, tmp_path):

@@ -17,39 +17,27 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from reports.indicators import detections_of, lesion_tracks
 from reports.models import ProcedureReport
 from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
 from tags.taxonomy import install_default_tags
 from tests.conftest import write_frames
+from tests.training.conftest import POLYP_CONFIG
 from training.inference import Segmenter
 from training.live import ImageFiles, LivePipeline, VideoError, VideoFile, overlay, play, probe_video
 from training.live_streams import LIVE_STREAMS
 from training.models import LiveVideo
 from training.services import store_model
-from training.trainer import TrainConfig, train
 
 pytestmark = pytest.mark.django_db
 
-CONFIG = TrainConfig(epochs=12, batch_size=4, input_size=(64, 96), learning_rate=1e-2, seed=1, threads=1,
-                     widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light", architecture="unet-lite")
 RED = (255, 0, 0)
-
-
-@pytest.fixture(scope="module")
-def trained(lesion_data):
-    train_samples, val_samples = lesion_data
-    return train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=CONFIG)
 
 
 @pytest.fixture(scope="module")
 def unseen():
     return make_sequence(count=3, height=64, width=96, seed=23)
-
-
-@pytest.fixture
-def model(trained, polyp):
-    return store_model(run=None, result=trained, metrics={}, config=CONFIG, name="tiny")
 
 
 @pytest.fixture
@@ -167,12 +155,20 @@ def test_the_stream_sends_one_event_per_frame_then_ends(client_logged_in, model,
     assert report.sequence == small_sequence and report.frame_indices == [0, 1, 2] and report.model == model
 
 
-def test_a_stream_closed_early_saves_what_it_played(client_logged_in, model, small_sequence):
+def test_a_stream_closed_early_saves_what_it_played(client_logged_in, model, small_sequence, unseen):
     response = client_logged_in.get(f"/training/models/{model.id}/live/{small_sequence.id}/stream/?fps=0&loop=1")
     assert [e["data"]["index"] for e in events(response, 5)] == [0, 1, 2, 0, 1]
     report = ProcedureReport.objects.get(source="live")
     assert report.frame_indices == [0, 1, 2]  # the loop's second pass is not recorded
-    assert report.data["indicators"]["lesions"]["count"] >= 0
+    # one detection per frame, around the generated lesion; the lesion jumps between the three frames, so the
+    # report counts the lesions the generated masks' own detections make
+    truth = [d for index, mask in enumerate(unseen[1]) for d in detections_of(mask, index, "Polyp")]
+    assert [d.frame for d in truth] == [0, 1, 2]
+    assert [row[:2] for row in report.detections] == [[index, "Polyp"] for index in range(3)]
+    for (_, _, x0, y0, x1, y1, *_), lesion in zip(report.detections, truth, strict=True):
+        centre_x, centre_y = (lesion.box[0] + lesion.box[2]) / 2, (lesion.box[1] + lesion.box[3]) / 2
+        assert x0 <= centre_x <= x1 and y0 <= centre_y <= y1
+    assert report.data["indicators"]["lesions"]["count"] == len(lesion_tracks(truth, fps=small_sequence.fps or 25.0))
 
 
 def test_a_looping_stream_goes_on_until_the_client_closes_it(client_logged_in, model, small_sequence):
@@ -378,7 +374,7 @@ def wait_for(condition, seconds: float = 30.0) -> bool:
 @pytest.mark.django_db(transaction=True)
 def test_a_client_going_away_stops_its_stream_on_a_real_server(live_server, settings, trained, user, unseen):
     install_default_tags()  # a transactional test's database may have been flushed by an earlier one
-    model = store_model(run=None, result=trained, metrics={}, config=CONFIG, name="tiny")
+    model = store_model(run=None, result=trained, metrics={}, config=POLYP_CONFIG, name="tiny")
     with tempfile.TemporaryDirectory() as folder:
         sequence = import_sequence(source=write_frames(Path(folder), unseen[0]), name="live", created_by=user).sequence
     settings.LIVE_MAX_STREAMS = 1

@@ -29,6 +29,7 @@ def test_pages_need_a_login(client, url):
     assert response.status_code == 302 and response.url.startswith("/login/")
 
 
+@pytest.mark.slow
 def test_start_watch_and_list_the_model(client, user, export, django_capture_on_commit_callbacks):
     client.force_login(user)
     form = {"name": "first", "export": export.id, "epochs": 1, "minutes": 5, "input_size": "144x192",

@@ -21,27 +21,9 @@ from sequences.synthetic import make_sequence
 from tests.conftest import run_worker_until_idle, write_frames
 from training.models import PreannotationJob, TrainedModel
 from training.preannotation import run_preannotation, start_preannotation
-from training.services import store_model
-from training.trainer import TrainConfig, train
 from vision.metrics import dice
 
 pytestmark = pytest.mark.django_db
-
-CONFIG = TrainConfig(epochs=12, batch_size=4, input_size=(64, 96), learning_rate=1e-2, seed=1, threads=1,
-                     widths=(8, 16, 24, 32, 48), ema_decay=0.8, augment="light", architecture="unet-lite")
-
-
-@pytest.fixture(scope="module")
-def trained(lesion_data):
-    """A tiny Polyp network trained for a few seconds on generated lesions."""
-    train_samples, val_samples = lesion_data
-    return train(train_samples=train_samples, val_samples=val_samples, class_names=["Polyp"], config=CONFIG)
-
-
-@pytest.fixture
-def model(trained, polyp) -> TrainedModel:
-    return store_model(run=None, result=trained, metrics={}, config=CONFIG, name="tiny")
-
 
 @pytest.fixture(scope="module")
 def unseen():
