@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from core.api import field, get_or_404, json_view, query_int, read_json
 from core.errors import InvalidInput
 from masks.models import Mask
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 
 from . import selectors, services
 from .models import Comment
@@ -30,7 +30,7 @@ def comment_json(comment: Comment) -> dict:
 def sequence_comments(request: HttpRequest, sequence_id: int):
     """GET: the sequence's comments (``?frame_id=``: of one frame). POST ``{"frame_id", "text", "mask_id"?}``:
     add one; 201."""
-    sequence = get_or_404(Sequence, sequence_id)
+    sequence = get_or_404(FrameSequence, sequence_id)
     if request.method == "POST":
         body = read_json(request)
         frame = get_or_404(Frame, field(body, "frame_id", int))

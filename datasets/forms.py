@@ -1,14 +1,14 @@
 from django import forms
 from django.db.models import Q
 
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 
 
 class ExportForm(forms.Form):
     name = forms.CharField(max_length=200)
     sequences = forms.ModelMultipleChoiceField(
-        queryset=Sequence.objects.order_by("name", "id"), widget=forms.CheckboxSelectMultiple,
+        queryset=FrameSequence.objects.order_by("name", "id"), widget=forms.CheckboxSelectMultiple,
         help_text="Whole sequences go to one side of the split: frames of one procedure never on two sides.",
     )
     tags = forms.ModelMultipleChoiceField(

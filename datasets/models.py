@@ -17,7 +17,7 @@ class DatasetExport(JobRecord):
     """
 
     name = models.CharField(max_length=200)
-    sequences = models.ManyToManyField("sequences.Sequence", related_name="dataset_exports")
+    sequences = models.ManyToManyField("sequences.FrameSequence", related_name="dataset_exports")
     tags = models.ManyToManyField("tags.Tag", related_name="dataset_exports")
     include_propagated = models.BooleanField(
         default=False,

@@ -31,7 +31,7 @@ from findings.models import FrameFinding
 from masks import storage
 from masks.models import Mask
 from masks.services import delete_masks, save_mask, validate_color
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.selectors import frame_path
 from sequences.services import ImportFailed, delete_sequence, import_sequence
 from tags.models import Procedure, Tag
@@ -51,7 +51,7 @@ EXPORT_FORMAT = "annotator-export/1"
 
 @dataclass
 class MaskImportReport:
-    sequence: Sequence
+    sequence: FrameSequence
     tag: Tag
     imported: int = 0
     replaced: int = 0
@@ -88,7 +88,7 @@ def _match_files(frames: list[Frame], files: list[Path], match: str) -> dict[int
 
 def import_masks(
     *,
-    sequence: Sequence,
+    sequence: FrameSequence,
     masks_dir: Path,
     tag: Tag,
     match: str = "original-name",
@@ -172,7 +172,7 @@ def import_masks(
 
 @dataclass
 class DatasetImportReport:
-    sequences: list[Sequence] = field(default_factory=list)
+    sequences: list[FrameSequence] = field(default_factory=list)
     masks: list[MaskImportReport] = field(default_factory=list)
 
 
@@ -228,7 +228,7 @@ def import_dataset(
     return report
 
 
-def _import_listed_frames(dataset_dir: Path, entry: dict, *, procedure: str, created_by) -> Sequence:
+def _import_listed_frames(dataset_dir: Path, entry: dict, *, procedure: str, created_by) -> FrameSequence:
     # import_sequence orders a folder's images by natural name order; links named by their position keep
     # the order of sequences.json whatever the names, and the real names are recorded afterwards.
     with tempfile.TemporaryDirectory(prefix="dataset-import-") as folder:
@@ -269,7 +269,7 @@ def validate_fractions(train: float, val: float, test: float) -> None:
 def create_export(
     *,
     name: str,
-    sequences: Iterable[Sequence],
+    sequences: Iterable[FrameSequence],
     tags: Iterable[Tag],
     include_propagated: bool = False,
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
@@ -463,7 +463,7 @@ def write_export(export: DatasetExport, path: Path, *, progress: jobs.Progress |
     return counts
 
 
-def segmentation_labelled(frames: Iterable[Frame], *, masked: set[int], sequences: Iterable[Sequence]) -> set[int]:
+def segmentation_labelled(frames: Iterable[Frame], *, masked: set[int], sequences: Iterable[FrameSequence]) -> set[int]:
     """Ids of those of ``frames`` whose segmentation is known for the export's tags, absence included.
 
     A frame is fully annotated for segmentation when a person made or accepted an exported mask on it (``masked``,
@@ -471,7 +471,7 @@ def segmentation_labelled(frames: Iterable[Frame], *, masked: set[int], sequence
     sequence is marked done (a reviewer has gone through every frame, so a frame left without a mask has none to
     draw). Any other frame, exported for its findings alone, has no segmentation label.
     """
-    done = {s.id for s in sequences if s.status == Sequence.Status.DONE}
+    done = {s.id for s in sequences if s.status == FrameSequence.Status.DONE}
     return {f.id for f in frames if f.id in masked or f.sequence_id in done}
 
 

@@ -12,7 +12,7 @@ from core.jobs import job_status_json
 from masks.api import frame_of_sequence, parse_points
 from masks.models import Mask, Track
 from masks.services import check_work_seconds, generate_mask, validate_color
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 
 from . import services
@@ -51,7 +51,7 @@ def extrapolate_masks(request: HttpRequest):
 @json_view(("GET",))
 def sequence_jobs(request: HttpRequest, sequence_id: int):
     """The sequence's recent jobs, newest first (``?active=1``: only queued and running ones)."""
-    sequence = get_or_404(Sequence, sequence_id)
+    sequence = get_or_404(FrameSequence, sequence_id)
     jobs = ExtrapolationJob.objects.filter(sequence=sequence).select_related("track")
     if request.GET.get("active"):
         jobs = jobs.filter(state__in=ExtrapolationJob.ACTIVE)

@@ -26,9 +26,9 @@ from django.test import override_settings
 from masks import services as mask_services
 from masks.evaluation.clicks import first_click, next_click
 from masks.models import Mask, Track
-from masks.segmentation.base import PromptPoint
+from masks.segmentation.base import Click
 from masks.storage import read_mask
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.services import delete_sequence, import_sequence
 from tags.models import Tag
 from vision.benchmark_dataset import BenchmarkSequence
@@ -94,14 +94,14 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 class _Robot:
     """Protocol 1's annotator on one sequence of the product: clicks, corrections, extrapolation runs."""
 
-    def __init__(self, sequence: Sequence, truths: list[np.ndarray], tag: Tag, user, effort: SequenceEffort):
+    def __init__(self, sequence: FrameSequence, truths: list[np.ndarray], tag: Tag, user, effort: SequenceEffort):
         self.sequence, self.truths, self.tag, self.user, self.effort = sequence, truths, tag, user, effort
         self.frames = list(Frame.objects.filter(sequence=sequence).order_by("index"))
         self.track_id: int | None = None
 
     def click_until_good(
         self, index: int, start: np.ndarray | None = None, segment=None, *, timed: bool = True
-    ) -> tuple[list[PromptPoint], np.ndarray]:
+    ) -> tuple[list[Click], np.ndarray]:
         """The robot's clicks on frame ``index`` until J >= 0.85 or 20 clicks: from nothing (``start`` None) or
         correcting ``start``; ``segment(points)`` is the product's segmentation (by default from nothing on the
         frame). The segmentation's time counts as the loop's computing when ``timed``. Returns (clicks, mask)."""
@@ -113,7 +113,7 @@ class _Robot:
 
         truth = self.truths[index]
         current = np.zeros_like(truth) if start is None else start
-        points: list[PromptPoint] = []
+        points: list[Click] = []
         while len(points) < MAX_CLICKS and jaccard(current, truth) < GOOD:
             click = first_click(truth) if start is None and not points else next_click(current, truth)
             if click is None:

@@ -13,7 +13,7 @@ class ExtrapolationJob(JobRecord):
     to fill (all but the keyframes)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    sequence = models.ForeignKey("sequences.Sequence", on_delete=models.CASCADE, related_name="extrapolation_jobs")
+    sequence = models.ForeignKey("sequences.FrameSequence", on_delete=models.CASCADE, related_name="extrapolation_jobs")
     track = models.ForeignKey("masks.Track", on_delete=models.CASCADE, related_name="jobs")
     keyframe_ids = models.JSONField(default=list, help_text="Ids of the manual masks propagated from.")
     written = models.PositiveIntegerField(default=0, help_text="Propagated masks written.")

@@ -17,7 +17,7 @@ Method, per direction (forwards after a keyframe, backwards before it), frame by
    must be trusted, not single pixels.
 3. **Re-anchoring.** The new soft mask is the evidence-weighted average of the two warped masks, so
    where the chain has drifted and the keyframe still matches, the keyframe wins, and vice versa. An
-   optional :class:`~masks.segmentation.base.Segmenter` can refine the result on the new frame from a
+   optional :class:`~masks.segmentation.base.ClickSegmenter` can refine the result on the new frame from a
    point prompt at the mask's innermost pixel with the mask as prior; its answer is kept only if it
    agrees with the propagated mask (IoU ≥ ``segmenter_min_iou``), so a segmenter cannot jump objects.
 4. **Learned features** (``feature_side`` > 0, the default). Each pixel of the new frame also reads the
@@ -128,7 +128,7 @@ def propagate(
     ``on_frame(index, result)``: called once for every non-keyframe frame as soon as its result is final
     (``result.mask`` is None where propagation stopped); returning False cancels, and the frames done so
     far are returned. Frames between two keyframes are final only after the second pass over them.
-    ``segmenter``: optional :class:`~masks.segmentation.base.Segmenter` used to re-anchor each frame.
+    ``segmenter``: optional :class:`~masks.segmentation.base.ClickSegmenter` used to re-anchor each frame.
     ``image_key(index)``: the key the segmenter caches a frame's work under (e.g. SAM's embedding); without
     it the segmenter caches nothing, since indices alone do not identify frames across sequences.
     ``span``: (first, last + 1): only the frames in it are propagated (and passed to ``on_frame``); a rerun
@@ -349,13 +349,13 @@ class _Propagator:
         self, index: int, frame: PreparedFrame, mask: np.ndarray, prob: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Ask the segmenter for the object at the mask's innermost pixel, the mask as prior."""
-        from masks.segmentation.base import PromptPoint  # plain dataclass module, no framework
+        from masks.segmentation.base import Click  # plain dataclass module, no framework
 
         distance = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
         y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
         try:
             answer = self.segmenter.segment(
-                frame.rgb, [PromptPoint(float(x), float(y), True)], prior=mask,
+                frame.rgb, [Click(float(x), float(y), True)], prior=mask,
                 image_key=self.image_key(index) if self.image_key else None,
             )
         except Exception:  # a refinement only: propagation goes on without it

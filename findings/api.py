@@ -6,7 +6,7 @@ from django.http import HttpRequest, JsonResponse
 
 from core.api import field, get_or_404, json_view, query_int, read_json
 from core.errors import InvalidInput
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 
 from . import selectors, services
@@ -40,7 +40,7 @@ def _index(body: dict, name: str, *, required: bool) -> int | None:
 def sequence_findings(request: HttpRequest, sequence_id: int):
     """GET: the sequence's findings (``?frame=<index>``: those holding on that frame).
     POST ``{"tag_id", "first_index", "last_index"?, "note"?}``: record one; 201."""
-    sequence = get_or_404(Sequence, sequence_id)
+    sequence = get_or_404(FrameSequence, sequence_id)
     if request.method == "POST":
         body = read_json(request)
         tag = get_or_404(Tag, field(body, "tag_id", int))

@@ -31,7 +31,7 @@ from django.db import transaction
 
 from accounts import roles
 from core.errors import InvalidInput
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.services import ImportFailed, delete_sequence, import_limits, import_sequence
 from sequences.sources import IMAGE_EXTENSIONS, SourceError, SourceFrame, iter_source
 from tags.models import Procedure, Tag
@@ -60,7 +60,7 @@ class ClassFolderImport:
     """What a folder-per-class import made: ``sequences`` (one per image), images per tag name, and the files
     skipped (not images, unreadable) with why."""
 
-    sequences: list[Sequence] = field(default_factory=list)
+    sequences: list[FrameSequence] = field(default_factory=list)
     per_tag: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
@@ -99,7 +99,7 @@ def import_class_folders(
     """Import ``root``'s folder-per-class images as one-frame sequences with their class's finding (see the
     module docstring). ``progress(done, total)`` is told after every image. ``created_by``: a manager
     (importing sequences)."""
-    roles.require(created_by, "sequences.add_sequence", "Importing a labelled image set")
+    roles.require(created_by, "sequences.add_framesequence", "Importing a labelled image set")
     roles.require(created_by, "findings.add_framefinding", "Importing a labelled image set")
     if procedure not in Procedure.values:
         raise InvalidInput(f"Unknown procedure {procedure!r}; choose one of {', '.join(Procedure.values)}.")
@@ -180,7 +180,7 @@ class CsvImport:
     already: int = 0  # rows whose frame already held a finding of that tag
 
 
-def _frame_of(row: dict, number: int, *, sequences: dict[str, Sequence]) -> Frame:
+def _frame_of(row: dict, number: int, *, sequences: dict[str, FrameSequence]) -> Frame:
     frame_value = (row.get("frame") or "").strip()
     sequence_value = (row.get("sequence") or "").strip()
     if not frame_value:
@@ -193,8 +193,8 @@ def _frame_of(row: dict, number: int, *, sequences: dict[str, Sequence]) -> Fram
             raise InvalidInput(f"Row {number}: no frame of id {frame_value}.")
         return frame
     if sequence_value not in sequences:
-        by_id = Sequence.objects.filter(pk=int(sequence_value)).first() if sequence_value.isdigit() else None
-        by_name = list(Sequence.objects.filter(name=sequence_value)[:2])
+        by_id = FrameSequence.objects.filter(pk=int(sequence_value)).first() if sequence_value.isdigit() else None
+        by_name = list(FrameSequence.objects.filter(name=sequence_value)[:2])
         if by_id is None and len(by_name) != 1:
             what = "two sequences have" if len(by_name) > 1 else "no sequence has"
             raise InvalidInput(f"Row {number}: {what} the id or name {sequence_value!r}.")
@@ -221,7 +221,7 @@ def import_findings_csv(*, data: bytes | str, created_by=None) -> CsvImport:
     if not {"frame", "tag"} <= columns:
         raise InvalidInput("The CSV needs a header row with the columns frame and tag (and optionally sequence).")
     tags = {t.name.lower(): t for t in Tag.objects.all()}
-    sequences: dict[str, Sequence] = {}
+    sequences: dict[str, FrameSequence] = {}
     wanted: dict[tuple[int, int], set[int]] = {}  # (sequence id, tag id) → frame indices
     report = CsvImport()
     for number, raw in enumerate(reader, start=2):

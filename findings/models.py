@@ -8,14 +8,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from sequences.models import Sequence, frame_number
+from sequences.models import FrameSequence, frame_number
 from tags.models import Tag
 
 
 class FrameFinding(models.Model):
     """``tag`` holds on frames ``first_index`` … ``last_index`` (0-based, both included) of ``sequence``."""
 
-    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="findings")
+    sequence = models.ForeignKey(FrameSequence, on_delete=models.CASCADE, related_name="findings")
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="findings")
     first_index = models.PositiveIntegerField(help_text="First frame (0-based index) the finding holds on.")
     last_index = models.PositiveIntegerField(help_text="Last frame (0-based index, included).")

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import roles
 from core.errors import InvalidInput
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 
 from .models import FrameFinding
@@ -23,7 +23,8 @@ def _validated(finding: FrameFinding) -> FrameFinding:
 
 
 def create_finding(
-    *, sequence: Sequence, tag: Tag, first_index: int, last_index: int | None = None, note: str = "", created_by=None
+    *, sequence: FrameSequence, tag: Tag, first_index: int, last_index: int | None = None, note: str = "",
+    created_by=None,
 ) -> FrameFinding:
     """Record that ``tag`` holds on frames ``first_index`` … ``last_index`` (one frame if ``last_index`` is None)."""
     roles.require(created_by, "findings.add_framefinding", "Recording a finding")

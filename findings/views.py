@@ -20,7 +20,7 @@ from .imports import MAX_CSV_BYTES, import_class_zip, import_findings_csv
 
 @login_required
 def import_findings(request: HttpRequest) -> HttpResponse:
-    roles.require(request.user, "sequences.add_sequence", "Importing findings in bulk")  # before the forms
+    roles.require(request.user, "sequences.add_framesequence", "Importing findings in bulk")  # before the forms
     which = request.POST.get("form") if request.method == "POST" else None
     folders = ClassFoldersForm(request.POST if which == "folders" else None,
                                request.FILES if which == "folders" else None)

@@ -6,12 +6,12 @@ from django.utils.safestring import mark_safe
 from accounts import roles
 from sequences.models import frame_number
 
-from .models import EffortEvent, Mask, PromptPoint, Track
+from .models import EffortEvent, Mask, Point, Track
 from .selectors import effort_of_masks, format_seconds
 
 
-class PromptPointInline(admin.TabularInline):
-    model = PromptPoint
+class PointInline(admin.TabularInline):
+    model = Point
     fields = ["order", "sign", "x", "y"]
     readonly_fields = fields
     extra = 0
@@ -34,7 +34,7 @@ class MaskAdmin(admin.ModelAdmin):
         "created_by", "created_at", "effort",
     ]
     fields = ["overlay", "tag", "color", *readonly_fields[1:]]
-    inlines = [PromptPointInline]
+    inlines = [PointInline]
 
     def has_add_permission(self, request) -> bool:
         # A mask is made on the annotation page or through the API, where its file is written with it.

@@ -11,17 +11,17 @@ from django.http import HttpRequest, JsonResponse
 
 from core.api import field, get_or_404, json_view, query_int, query_ints, read_json
 from core.errors import InvalidInput, TooLarge
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.sources import ImageRejected, check_image_header
 from tags.models import Tag
 
 from . import services, storage
 from .models import Mask, Track
-from .segmentation.base import PromptPoint as Point
+from .segmentation.base import Click
 from .selectors import MaskState, mask_state
 
 
-def parse_points(raw: object) -> list[Point]:
+def parse_points(raw: object) -> list[Click]:
     """``[{"x", "y", "sign": "+"|"-"}, ...]`` as prompt points, or InvalidInput naming the bad entry."""
     if not isinstance(raw, list):
         raise InvalidInput("Field 'points' must be a list of {\"x\", \"y\", \"sign\"} objects.")
@@ -39,12 +39,12 @@ def parse_points(raw: object) -> list[Point]:
         sign = item.get("sign")
         if sign not in ("+", "-"):
             raise InvalidInput(f"Point {number}: 'sign' must be '+' or '-', got {sign!r}.")
-        points.append(Point(coordinates[0], coordinates[1], sign == "+"))
+        points.append(Click(coordinates[0], coordinates[1], sign == "+"))
     return points
 
 
 def frame_of_sequence(sequence_id: int, frame_id: int) -> Frame:
-    sequence = get_or_404(Sequence, sequence_id)
+    sequence = get_or_404(FrameSequence, sequence_id)
     frame = get_or_404(Frame, frame_id)
     if frame.sequence_id != sequence.id:
         raise InvalidInput(f"Frame {frame_id} belongs to sequence {frame.sequence_id}, not to sequence {sequence.id}.")
@@ -140,7 +140,7 @@ def sequence_masks(request: HttpRequest, sequence_id: int):
     """GET: masks of a sequence, optionally of one frame (``?frame_id=``) or one tag (``?tag_id=``).
     POST: a mask drawn by hand, ``{"frame_id", "tag_id", "mask_color"?, "tool": "polygon" | "box",
     "vertices": [[x, y], ...], "track_id"?, "work_seconds"?}``; 201 with the mask."""
-    sequence = get_or_404(Sequence, sequence_id)
+    sequence = get_or_404(FrameSequence, sequence_id)
     if request.method == "POST":
         return JsonResponse(mask_json(drawn_mask(request, sequence)), status=201)
     masks = Mask.objects.filter(frame__sequence=sequence).select_related("frame", "tag", "created_by", "reviewed_by")
@@ -162,7 +162,7 @@ def parse_vertices(raw: list) -> list[tuple[float, float]]:
     return vertices
 
 
-def drawn_mask(request: HttpRequest, sequence: Sequence) -> Mask:
+def drawn_mask(request: HttpRequest, sequence: FrameSequence) -> Mask:
     body = read_json(request)
     frame = frame_of_sequence(sequence.id, field(body, "frame_id", int))
     tag = get_or_404(Tag, field(body, "tag_id", int))
@@ -211,7 +211,7 @@ def mask_detail(request: HttpRequest, mask_id: int):
 @json_view(("DELETE",))
 def tag_masks(request: HttpRequest, sequence_id: int, tag_id: int):
     """Delete every mask of a tag in a sequence."""
-    sequence = get_or_404(Sequence, sequence_id)
+    sequence = get_or_404(FrameSequence, sequence_id)
     tag = get_or_404(Tag, tag_id)
     return {"deleted": services.delete_tag_masks(sequence=sequence, tag=tag, user=request.user)}
 
@@ -222,7 +222,7 @@ def sequence_embeddings(request: HttpRequest, sequence_id: int):
     (POST ``{"frame_index": i, "direction": 1 | -1}``). States are "not_needed" with the CPU default."""
     from .embeddings import embedding_states, request_embeddings
 
-    sequence = get_or_404(Sequence, sequence_id)
+    sequence = get_or_404(FrameSequence, sequence_id)
     if request.method == "POST":
         body = read_json(request)
         index = field(body, "frame_index", int)

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.selectors import frame_image_key, frame_rgb
 
 from .models import FrameEmbedding
@@ -35,7 +35,7 @@ def sam_in_use():
     return segmenter if status.kind == "sam" else None
 
 
-def frames_around(sequence: Sequence, index: int, direction: int) -> list[Frame]:
+def frames_around(sequence: FrameSequence, index: int, direction: int) -> list[Frame]:
     """The frame at ``index``, then the next ones in ``direction``, then a few behind: the order of need."""
     direction = 1 if direction >= 0 else -1
     order = [index] + [index + direction * k for k in range(1, PRECOMPUTE_AHEAD + 1)]
@@ -53,7 +53,7 @@ def embedding_states(frames: list[Frame]) -> dict[int, str]:
     return {f.id: "ready" if sam.has_embedding(frame_image_key(f)) else rows.get(f.id, "absent") for f in frames}
 
 
-def request_embeddings(*, sequence: Sequence, index: int, direction: int) -> dict[int, str]:
+def request_embeddings(*, sequence: FrameSequence, index: int, direction: int) -> dict[int, str]:
     """Queue the embeddings the annotator will need next; returns the states of those frames."""
     from .tasks import compute_embeddings_task
 

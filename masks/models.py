@@ -11,7 +11,7 @@ from tags.models import Tag, hex_color_validator
 class Track(models.Model):
     """One object followed across the frames of a sequence: its keyframe masks and their propagations."""
 
-    sequence = models.ForeignKey("sequences.Sequence", on_delete=models.CASCADE, related_name="tracks")
+    sequence = models.ForeignKey("sequences.FrameSequence", on_delete=models.CASCADE, related_name="tracks")
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="tracks")
     color = models.CharField(max_length=7, validators=[hex_color_validator])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -151,7 +151,7 @@ class EffortEvent(models.Model):
         ACCEPT = "accept", "Proposal accepted"
         REJECT = "reject", "Proposal rejected"
 
-    sequence = models.ForeignKey("sequences.Sequence", on_delete=models.CASCADE, related_name="effort_events")
+    sequence = models.ForeignKey("sequences.FrameSequence", on_delete=models.CASCADE, related_name="effort_events")
     frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="effort_events")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="effort_events")
     mask = models.ForeignKey(
@@ -177,7 +177,7 @@ class EffortEvent(models.Model):
         return f"{self.get_kind_display()} of {self.tag} on {self.frame}"
 
 
-class PromptPoint(models.Model):
+class Point(models.Model):
     """A click that made a mask: (x, y) in frame pixels, '+' inside the object, '-' outside."""
 
     class Sign(models.TextChoices):
@@ -191,6 +191,7 @@ class PromptPoint(models.Model):
     sign = models.CharField(max_length=1, choices=Sign.choices)
 
     class Meta:
+        verbose_name = "prompt point"
         ordering = ["mask", "order"]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from django.dispatch import receiver
 
 from backbone.features import frame_matching_features
 
-from .segmentation.base import Segmenter, SegmenterError
+from .segmentation.base import ClickSegmenter, SegmenterError
 from .segmentation.opencv import OpenCVSegmenter
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class SegmenterStatus:
 
 
 _lock = threading.Lock()
-_active: tuple[Segmenter, SegmenterStatus] | None = None
+_active: tuple[ClickSegmenter, SegmenterStatus] | None = None
 
 
 def sam_configuration_problem() -> str | None:
@@ -44,7 +44,7 @@ def sam_configuration_problem() -> str | None:
     return check_sam_config(settings.SAM_CHECKPOINT, settings.SAM_MODEL_TYPE)
 
 
-def _build() -> tuple[Segmenter, SegmenterStatus]:
+def _build() -> tuple[ClickSegmenter, SegmenterStatus]:
     problem = sam_configuration_problem()
     if settings.SAM_CHECKPOINT and problem is None:
         try:
@@ -66,7 +66,7 @@ def _build() -> tuple[Segmenter, SegmenterStatus]:
     return default, SegmenterStatus(default.name, "opencv", problem)
 
 
-def active_segmenter() -> tuple[Segmenter, SegmenterStatus]:
+def active_segmenter() -> tuple[ClickSegmenter, SegmenterStatus]:
     """The process's segmenter and its status, built on first use."""
     global _active
     with _lock:

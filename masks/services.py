@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence as Seq
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -16,15 +16,14 @@ from django.utils import timezone
 
 from accounts import roles
 from core.errors import InvalidInput
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.selectors import frame_image_key, frame_rgb
 from tags.models import Tag
 
 from . import signals, storage
 from .drawing import rasterise_polygon
-from .models import EffortEvent, Mask, PromptPoint, Track
-from .segmentation.base import PromptPoint as Point
-from .segmentation.base import Segmentation
+from .models import EffortEvent, Mask, Point, Track
+from .segmentation.base import Click, Segmentation
 from .segmenters import active_segmenter
 
 logger = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ def check_point_count(count: int) -> None:
         )
 
 
-def validate_points(points: Seq[Point], *, width: int, height: int, refining: bool = False) -> None:
+def validate_points(points: Sequence[Click], *, width: int, height: int, refining: bool = False) -> None:
     """Raise InvalidInput unless there are 1..MAX_PROMPT_POINTS points, a '+' among them (unless ``refining``
     an existing mask, which '-' clicks alone may correct), and every point lies inside the width × height
     frame."""
@@ -106,7 +105,7 @@ def validate_color(color: str) -> str:
 
 
 def segment_image(
-    *, image: np.ndarray, points: Seq[Point], image_key: str | None, initial: np.ndarray | None = None
+    *, image: np.ndarray, points: Sequence[Click], image_key: str | None, initial: np.ndarray | None = None
 ) -> FrameSegmentation:
     """Run the active segmenter on an RGB ``image`` with ``points`` (validated first); with ``initial`` (bool,
     frame-sized), the clicks correct that mask rather than start from nothing.
@@ -120,18 +119,18 @@ def segment_image(
     return FrameSegmentation(result, status.name)
 
 
-def segment_frame(*, frame: Frame, points: Seq[Point], initial: np.ndarray | None = None) -> FrameSegmentation:
+def segment_frame(*, frame: Frame, points: Sequence[Click], initial: np.ndarray | None = None) -> FrameSegmentation:
     """Run the active segmenter on ``frame`` with ``points`` (correcting ``initial``, if given)."""
     validate_points(points, width=frame.width, height=frame.height, refining=initial is not None)
     return segment_image(image=frame_rgb(frame), points=points, image_key=frame_image_key(frame), initial=initial)
 
 
-def segment_correction(*, mask: Mask, points: Seq[Point]) -> FrameSegmentation:
+def segment_correction(*, mask: Mask, points: Sequence[Click]) -> FrameSegmentation:
     """The pixels ``points`` make of ``mask`` when they correct it (the page's preview of a refinement)."""
     return segment_frame(frame=mask.frame, points=points, initial=storage.read_mask(mask.file.name))
 
 
-def refine_mask(*, mask: Mask, points: Seq[Point], user=None, work_seconds: float | None = None) -> Mask:
+def refine_mask(*, mask: Mask, points: Sequence[Click], user=None, work_seconds: float | None = None) -> Mask:
     """Correct ``mask`` with + / − clicks that start from its pixels, and save the result in its place.
 
     As a brush edit (:func:`replace_mask_pixels`): a proposal so corrected becomes a mask made by hand and a
@@ -150,10 +149,10 @@ def refine_mask(*, mask: Mask, points: Seq[Point], user=None, work_seconds: floa
     return refined
 
 
-def store_points(mask: Mask, points: Seq[Point], *, first: int = 0) -> None:
+def store_points(mask: Mask, points: Sequence[Click], *, first: int = 0) -> None:
     """``points`` as ``mask``'s prompt points, numbered in click order from ``first``."""
-    PromptPoint.objects.bulk_create(
-        PromptPoint(mask=mask, order=first + i, x=p.x, y=p.y, sign="+" if p.positive else "-")
+    Point.objects.bulk_create(
+        Point(mask=mask, order=first + i, x=p.x, y=p.y, sign="+" if p.positive else "-")
         for i, p in enumerate(points)
     )
 
@@ -169,7 +168,7 @@ def save_mask(
     tag: Tag,
     color: str,
     mask: np.ndarray,
-    points: Seq[Point] = (),
+    points: Sequence[Click] = (),
     segmenter: str = "",
     score: float | None = None,
     created_by=None,
@@ -207,7 +206,7 @@ def save_mask(
 
 
 def generate_mask(
-    *, frame: Frame, tag: Tag, color: str, points: Seq[Point], created_by=None, work_seconds: float | None = None,
+    *, frame: Frame, tag: Tag, color: str, points: Sequence[Click], created_by=None, work_seconds: float | None = None,
     track: Track | None = None,
 ) -> Mask:
     """Segment ``frame`` from ``points`` and save the result as a manual mask of ``created_by``; its clicks and
@@ -237,7 +236,7 @@ def check_track(track: Track | None, *, frame: Frame, tag: Tag) -> None:
 
 def save_hand_made_mask(
     *, frame: Frame, tag: Tag, color: str, pixels: np.ndarray, segmenter: str, created_by, work: Work,
-    points: Seq[Point] = (), score: float | None = None, track: Track | None = None,
+    points: Sequence[Click] = (), score: float | None = None, track: Track | None = None,
 ) -> Mask:
     """Save ``pixels`` as a mask made by hand (from clicks, or drawn as a polygon or a box), as a keyframe of
     ``track`` or of the track whose proposal of ``tag`` on the frame it overlaps (see :func:`generate_mask`)."""
@@ -264,7 +263,7 @@ MAX_POLYGON_VERTICES = 1000
 
 
 def draw_mask(
-    *, frame: Frame, tag: Tag, color: str, tool: str, vertices: Seq[tuple[float, float]], created_by=None,
+    *, frame: Frame, tag: Tag, color: str, tool: str, vertices: Sequence[tuple[float, float]], created_by=None,
     work_seconds: float | None = None, track: Track | None = None,
 ) -> Mask:
     """Save the polygon (or box: its four corners) ``vertices`` drawn on ``frame`` as a mask made by hand, stored
@@ -292,7 +291,7 @@ def draw_mask(
 def restore_mask(
     *, frame: Frame, tag: Tag, color: str, pixels: np.ndarray, source: str, segmenter: str = "",
     score: float | None = None, confidence: float | None = None, track: Track | None = None,
-    keyframe: Mask | None = None, points: Seq[Point] = (), created_by=None,
+    keyframe: Mask | None = None, points: Sequence[Click] = (), created_by=None,
 ) -> Mask:
     """Bring back a mask its page deleted or rejected a moment ago (the page's undo): its pixels and record, as
     the page kept them, saved as a new mask (a new id and file) through :func:`save_mask`.
@@ -428,7 +427,7 @@ def delete_mask(*, mask: Mask, user=None) -> None:
     delete_masks(Mask.objects.filter(pk=mask.pk))
 
 
-def delete_tag_masks(*, sequence: Sequence, tag: Tag, user=None) -> int:
+def delete_tag_masks(*, sequence: FrameSequence, tag: Tag, user=None) -> int:
     """Delete every mask of ``tag`` in ``sequence``; returns how many. All of them must be ``user``'s, unless
     a reviewer's."""
     masks = Mask.objects.filter(frame__sequence=sequence, tag=tag)

@@ -20,7 +20,7 @@ class ProcedureReport(models.Model):
         LIVE = "live", "Live"
 
     source = models.CharField(max_length=10, choices=Source.choices)
-    sequence = models.ForeignKey("sequences.Sequence", null=True, blank=True, on_delete=models.CASCADE,
+    sequence = models.ForeignKey("sequences.FrameSequence", null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="procedure_reports")
     live_video = models.ForeignKey("training.LiveVideo", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="procedure_reports")

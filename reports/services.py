@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.selectors import frame_rgb
 from tags.models import Procedure, Tag
 
@@ -57,7 +57,7 @@ def _sequence_thumbnails(report: ProcedureReport, data: dict) -> dict[str, str]:
 
 
 def save_report(
-    *, recorder: Recorder, source: str, fps: float | None, sequence: Sequence | None = None, live_video=None,
+    *, recorder: Recorder, source: str, fps: float | None, sequence: FrameSequence | None = None, live_video=None,
     model=None, preannotation=None, procedure: str | None = None, thumbnails: dict[str, str] | None = None,
     created_by=None,
 ) -> ProcedureReport:

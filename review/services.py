@@ -5,24 +5,24 @@ from __future__ import annotations
 from accounts import roles
 from core.errors import InvalidInput
 from masks.selectors import proposals_awaiting_review
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 
 
-def set_status(*, sequence: Sequence, status: str, user=None) -> Sequence:
+def set_status(*, sequence: FrameSequence, status: str, user=None) -> FrameSequence:
     """Move ``sequence`` to ``status`` (one of Sequence.Status). An annotator hands a sequence in (in progress
     ↔ ready for review); setting it done, or taking it back from done, is a reviewer's decision.
 
     A sequence is not ready for review while proposals (propagated or a model's) wait: the annotator accepts,
     corrects or rejects them first, so that "ready" means a person stands behind every mask.
     """
-    if status not in Sequence.Status.values:
-        raise InvalidInput(f"Unknown status {status!r}; choose one of {', '.join(Sequence.Status.values)}.")
-    review = Sequence.Status.DONE in (status, sequence.status)
+    if status not in FrameSequence.Status.values:
+        raise InvalidInput(f"Unknown status {status!r}; choose one of {', '.join(FrameSequence.Status.values)}.")
+    review = FrameSequence.Status.DONE in (status, sequence.status)
     roles.require(
         user, "sequences.set_review_status" if review else "sequences.submit_for_review",
-        f"Setting “{sequence.name}” to {Sequence.Status(status).label.lower()}",
+        f"Setting “{sequence.name}” to {FrameSequence.Status(status).label.lower()}",
     )
-    if status == Sequence.Status.READY_FOR_REVIEW and status != sequence.status:
+    if status == FrameSequence.Status.READY_FOR_REVIEW and status != sequence.status:
         proposals, frames = proposals_awaiting_review(sequence_id=sequence.id)
         if proposals:
             raise InvalidInput(

@@ -22,7 +22,7 @@ from core.errors import InvalidInput
 from masks.models import Mask
 from masks.segmenters import active_segmenter
 from masks.selectors import sequence_effort
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.services import delete_sequence
 from tags.api import tag_json
 from tags.models import Procedure, Tag
@@ -39,12 +39,12 @@ def sequence_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     procedure = request.GET.get("procedure", "")
     status = request.GET.get("status", "")
-    sequences = Sequence.objects.all()
+    sequences = FrameSequence.objects.all()
     if query:
         sequences = sequences.filter(name__icontains=query)
     if procedure in Procedure.values:
         sequences = sequences.filter(procedure=procedure)
-    if status in Sequence.Status.values:
+    if status in FrameSequence.Status.values:
         sequences = sequences.filter(status=status)
     page = Paginator(sequences.select_related("created_by"), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     ids = [s.id for s in page]
@@ -53,7 +53,7 @@ def sequence_list(request: HttpRequest) -> HttpResponse:
     rows = [(s, first_frames.get(s.id), stats[s.id]) for s in page]
     context = {
         "rows": rows, "page": page, "query": query, "procedure": procedure, "status": status,
-        "procedures": Procedure.choices, "statuses": Sequence.Status.choices,
+        "procedures": Procedure.choices, "statuses": FrameSequence.Status.choices,
         "filtered": bool(query or procedure or status),
     }
     return render(request, "sequences/sequence_list.html", context)
@@ -62,11 +62,13 @@ def sequence_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def sequence_detail(request: HttpRequest, sequence_id: int) -> HttpResponse:
     """A sequence's page: its status, per-tag statistics, and the way to annotate it."""
-    sequence = get_object_or_404(Sequence.objects.select_related("created_by"), pk=sequence_id)
+    sequence = get_object_or_404(FrameSequence.objects.select_related("created_by"), pk=sequence_id)
     return _detail_page(request, sequence)
 
 
-def _detail_page(request: HttpRequest, sequence: Sequence, *, status_error: str = "", code: int = 200) -> HttpResponse:
+def _detail_page(
+    request: HttpRequest, sequence: FrameSequence, *, status_error: str = "", code: int = 200
+) -> HttpResponse:
     stats = sequence_statistics(sequence_ids=[sequence.id])[sequence.id]
     effort = sequence_effort(sequence_id=sequence.id)
     tags = {t.id: t for t in Tag.objects.filter(id__in=effort.tags)}
@@ -74,7 +76,7 @@ def _detail_page(request: HttpRequest, sequence: Sequence, *, status_error: str 
     effort_rows.sort(key=lambda row: (row[0].order, row[0].kind, row[0].name))
     first = sequence.frames.filter(index=0).first()
     context = {
-        "sequence": sequence, "stats": stats, "first": first, "statuses": Sequence.Status.choices,
+        "sequence": sequence, "stats": stats, "first": first, "statuses": FrameSequence.Status.choices,
         "status_error": status_error, "effort": effort.total, "effort_rows": effort_rows,
     }
     return render(request, "sequences/sequence_detail.html", context, status=code)
@@ -85,7 +87,7 @@ def _detail_page(request: HttpRequest, sequence: Sequence, *, status_error: str 
 def sequence_status(request: HttpRequest, sequence_id: int) -> HttpResponse:
     """Set a sequence's status from the list or the sequence page, then go back there. A refusal is the sequence
     page's form error (the list, which has no room for one, shows it as a message)."""
-    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    sequence = get_object_or_404(FrameSequence, pk=sequence_id)
     back = request.POST.get("next", "")
     back = back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else ""
     try:
@@ -104,8 +106,8 @@ def sequence_status(request: HttpRequest, sequence_id: int) -> HttpResponse:
 def sequence_delete(request: HttpRequest, sequence_id: int) -> HttpResponse:
     """Delete a sequence (a manager's write): a confirmation page that says what goes, then the POST that deletes
     the rows, and the files once that has committed (the same service as the admin's delete)."""
-    sequence = get_object_or_404(Sequence, pk=sequence_id)
-    roles.require(request.user, "sequences.delete_sequence", f"Deleting “{sequence.name}”")
+    sequence = get_object_or_404(FrameSequence, pk=sequence_id)
+    roles.require(request.user, "sequences.delete_framesequence", f"Deleting “{sequence.name}”")
     if request.method == "POST":
         delete_sequence(sequence=sequence, user=request.user)
         messages.success(request, f"“{sequence.name}” was deleted with its frames, masks and findings.")
@@ -114,7 +116,7 @@ def sequence_delete(request: HttpRequest, sequence_id: int) -> HttpResponse:
     return render(request, "sequences/sequence_delete.html", {"sequence": sequence, "stats": stats})
 
 
-def compact_frames(sequence: Sequence) -> dict:
+def compact_frames(sequence: FrameSequence) -> dict:
     """The frames of the annotation page as parallel arrays, in index order.
 
     A 5,000-frame sequence would otherwise weigh a few hundred kB of repeated keys and URLs: image and
@@ -146,7 +148,7 @@ def compact_frames(sequence: Sequence) -> dict:
 
 @login_required
 def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
-    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    sequence = get_object_or_404(FrameSequence, pk=sequence_id)
     frames = compact_frames(sequence)
     if not frames["count"]:
         messages.error(request, f"“{sequence.name}” has no frames.")
@@ -158,7 +160,7 @@ def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
     context = {
         "sequence": sequence,
         "segmenter": status,
-        "statuses": Sequence.Status.choices,
+        "statuses": FrameSequence.Status.choices,
         "page_data": {
             "sequence": {
                 "id": sequence.id, "name": sequence.name, "procedure": sequence.procedure, "status": sequence.status,

@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Frame, Sequence
+from .models import Frame, FrameSequence
 
 
 class FrameInline(admin.TabularInline):
@@ -24,7 +24,7 @@ class FrameInline(admin.TabularInline):
         return frame.number
 
 
-@admin.register(Sequence)
+@admin.register(FrameSequence)
 class SequenceAdmin(admin.ModelAdmin):
     list_display = [
         "name", "procedure", "status", "frame_count", "mask_count", "created_by", "created_at", "annotate_link",
@@ -40,15 +40,15 @@ class SequenceAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="frames", ordering="_frames")
-    def frame_count(self, sequence: Sequence) -> int:
+    def frame_count(self, sequence: FrameSequence) -> int:
         return sequence._frames
 
     @admin.display(description="masks", ordering="_masks")
-    def mask_count(self, sequence: Sequence) -> int:
+    def mask_count(self, sequence: FrameSequence) -> int:
         return sequence._masks
 
     @admin.display(description="")
-    def annotate_link(self, sequence: Sequence) -> str:
+    def annotate_link(self, sequence: FrameSequence) -> str:
         return format_html('<a href="{}">annotate</a>', reverse("sequences:annotate", args=[sequence.id]))
 
 

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from core.api import get_or_404, json_view
 
-from .models import Frame, Sequence
+from .models import Frame, FrameSequence
 
 
 def frame_json(frame: Frame, mask_count: int | None = None) -> dict:
@@ -22,7 +22,7 @@ def frame_json(frame: Frame, mask_count: int | None = None) -> dict:
     return data
 
 
-def sequence_json(sequence: Sequence) -> dict:
+def sequence_json(sequence: FrameSequence) -> dict:
     return {
         "id": sequence.id,
         "name": sequence.name,
@@ -36,14 +36,14 @@ def sequence_json(sequence: Sequence) -> dict:
 
 @json_view(("GET",))
 def sequence_list(request: HttpRequest):
-    sequences = Sequence.objects.annotate(frame_count=Count("frames"))
+    sequences = FrameSequence.objects.annotate(frame_count=Count("frames"))
     return {"sequences": [sequence_json(s) for s in sequences]}
 
 
 @json_view(("GET",))
 def sequence_frames(request: HttpRequest, sequence_id: int):
     """A sequence with its frames in order (``frame_id`` of the mask API is a frame's ``id`` here)."""
-    sequence = get_or_404(Sequence, sequence_id)
+    sequence = get_or_404(FrameSequence, sequence_id)
     sequence.frame_count = sequence.frames.count()
     frames = sequence.frames.annotate(mask_count=Count("masks")).order_by("index")
     return {**sequence_json(sequence), "frames": [frame_json(f, f.mask_count) for f in frames]}

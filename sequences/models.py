@@ -20,7 +20,7 @@ class CompleteSequences(models.Manager):
 
 
 @owns_files
-class Sequence(models.Model):
+class FrameSequence(models.Model):
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
         READY_FOR_REVIEW = "ready_for_review", "Ready for review"
@@ -52,6 +52,7 @@ class Sequence(models.Model):
     all_objects = models.Manager()
 
     class Meta:
+        verbose_name = "sequence"  # the card's FrameSequence; people say "sequence"
         ordering = ["-created_at", "-id"]
         permissions = [
             ("submit_for_review", "Can move a sequence between in progress and ready for review"),
@@ -80,7 +81,7 @@ def frame_number(index: int) -> int:
 class Frame(models.Model):
     """One image of a sequence; ``index`` is its 0-based position in video order (see :func:`frame_number`)."""
 
-    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="frames")
+    sequence = models.ForeignKey(FrameSequence, on_delete=models.CASCADE, related_name="frames")
     index = models.PositiveIntegerField()
     image = models.FileField(max_length=300)
     thumbnail = models.FileField(max_length=300)

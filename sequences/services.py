@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import roles
 from tags.models import Procedure
 
-from .models import Frame, Sequence, sequence_dir
+from .models import Frame, FrameSequence, sequence_dir
 from .sources import Skipped, SourceError, SourceFrame, SourceLimits, deidentified, iter_source, video_fps
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class ImportFailed(Exception):
 
 @dataclass
 class ImportReport:
-    sequence: Sequence
+    sequence: FrameSequence
     skipped: list[Skipped] = field(default_factory=list)
 
     @property
@@ -72,7 +72,7 @@ def import_sequence(
     text before anything of it is written (``sources.deidentified``); the import form and command ask for it by
     default. ``created_by`` imports it: a manager's write.
     """
-    roles.require(created_by, "sequences.add_sequence", "Importing a sequence")
+    roles.require(created_by, "sequences.add_framesequence", "Importing a sequence")
     if procedure not in Procedure.values:
         raise ImportFailed(f"Unknown procedure {procedure!r}; choose one of {', '.join(Procedure.values)}.")
     if not name.strip():
@@ -80,10 +80,10 @@ def import_sequence(
     media_root = Path(settings.MEDIA_ROOT)
     discard_abandoned_imports()
     label = source_label or source.name
-    sequence: Sequence | None = None
+    sequence: FrameSequence | None = None
     skipped: list[Skipped] = []
     try:
-        sequence = Sequence.all_objects.create(
+        sequence = FrameSequence.all_objects.create(
             name=name.strip(), procedure=procedure, description=description, created_by=created_by,
             source=label, fps=video_fps(source), importing=True, deidentified=deidentify,
         )
@@ -106,7 +106,7 @@ def import_sequence(
             reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:5])
             detail = f" ({reasons})" if reasons else ""
             raise ImportFailed(f"No readable image in {label}.{detail}")
-        Sequence.all_objects.filter(pk=sequence.pk).update(importing=False)
+        FrameSequence.all_objects.filter(pk=sequence.pk).update(importing=False)
         sequence.importing = False
     except SourceError as exc:
         _discard_import(sequence, media_root)
@@ -130,26 +130,26 @@ def discard_abandoned_imports(*, older_than: timedelta = ABANDONED_IMPORT_AGE) -
     still ``importing`` after ``older_than`` (a 1,000-frame import takes well under a minute), with their
     files. Each new import calls it. Returns how many were removed."""
     media_root = Path(settings.MEDIA_ROOT)
-    abandoned = list(Sequence.all_objects.filter(importing=True, created_at__lt=timezone.now() - older_than))
+    abandoned = list(FrameSequence.all_objects.filter(importing=True, created_at__lt=timezone.now() - older_than))
     for sequence in abandoned:
         logger.warning("Removing sequence %s, whose import was abandoned on %s", sequence.pk, sequence.created_at)
         _discard_import(sequence, media_root)
     return len(abandoned)
 
 
-def _discard_import(sequence: Sequence | None, media_root: Path) -> None:
+def _discard_import(sequence: FrameSequence | None, media_root: Path) -> None:
     """Remove what a failed import wrote: its rows (the frames go with the sequence) and its folder."""
     if sequence is None:
         return
     try:
-        Sequence.all_objects.filter(pk=sequence.pk).delete()
+        FrameSequence.all_objects.filter(pk=sequence.pk).delete()
     except Exception:
         # The row stays hidden (importing); its files go anyway.
         logger.exception("Could not delete the rows of the failed import of sequence %s", sequence.pk)
     _remove(media_root / sequence_dir(sequence.pk))
 
 
-def _store_frame(sequence: Sequence, index: int, frame: SourceFrame, media_root: Path) -> Frame:
+def _store_frame(sequence: FrameSequence, index: int, frame: SourceFrame, media_root: Path) -> Frame:
     base = sequence_dir(sequence.id)
     image_name = f"{base}/frames/{index:06d}{frame.ext}"
     thumb_name = f"{base}/thumbs/{index:06d}.jpg"
@@ -172,8 +172,8 @@ def _remove(folder: Path | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def delete_sequence(*, sequence: Sequence, user=None) -> None:
+def delete_sequence(*, sequence: FrameSequence, user=None) -> None:
     """Delete a sequence with its frames, masks and every file of theirs (a manager's write); the files go once
     the deletion has committed (``core.files``)."""
-    roles.require(user, "sequences.delete_sequence", f"Deleting “{sequence.name}”")
+    roles.require(user, "sequences.delete_framesequence", f"Deleting “{sequence.name}”")
     sequence.delete()

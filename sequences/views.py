@@ -19,7 +19,7 @@ from .services import ImportFailed, import_sequence
 
 @login_required
 def import_view(request: HttpRequest) -> HttpResponse:
-    roles.require(request.user, "sequences.add_sequence", "Importing a sequence")  # before the form, not after
+    roles.require(request.user, "sequences.add_framesequence", "Importing a sequence")  # before the form, not after
     form = ImportSequenceForm(request.POST or None, request.FILES or None)
     show_upload_refusal(request, form, "files")  # files stopped while streaming in
     if request.method == "POST" and form.is_valid():

@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 
 from core.api import field, get_or_404, json_view, read_json
 from core.jobs import job_status_json
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 
 from . import preannotation
 from .models import TrainedModel
@@ -17,6 +17,6 @@ from .models import TrainedModel
 def preannotate(request: HttpRequest, model_id: int):
     """Queue ``model`` over a sequence: ``{"sequence_id": 3}``; 202 with the job's status (and its URL)."""
     model = get_or_404(TrainedModel, model_id, "trained model")
-    sequence = get_or_404(Sequence, field(read_json(request), "sequence_id", int), "sequence")
+    sequence = get_or_404(FrameSequence, field(read_json(request), "sequence_id", int), "sequence")
     job = preannotation.start_preannotation(model=model, sequence=sequence, created_by=request.user)  # a conflict: 409
     return JsonResponse(job_status_json(job), status=202)

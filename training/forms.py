@@ -1,7 +1,7 @@
 from django import forms
 
 from datasets.models import DatasetExport
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from sequences.sources import VIDEO_EXTENSIONS
 
 from .models import TrainedModel
@@ -47,7 +47,7 @@ class TrainingForm(forms.Form):
 
 
 class PreannotationForm(forms.Form):
-    sequence = forms.ModelChoiceField(queryset=Sequence.objects.all(),
+    sequence = forms.ModelChoiceField(queryset=FrameSequence.objects.all(),
                                       help_text="The model's masks arrive on its frames as proposals to review.")
 
 

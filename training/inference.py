@@ -1,6 +1,6 @@
 """Running a trained network on frames (framework-free: numpy, OpenCV, torch).
 
-``Segmenter(checkpoint).predict(image)`` answers per-tag probability maps at the frame's own size and,
+``TrainedNetwork(checkpoint).predict(image)`` answers per-tag probability maps at the frame's own size and,
 if the network has a classification head, frame-level finding scores. Pre-annotation and the live page
 call this; a request, a job and a notebook all use it the same way.
 """
@@ -28,14 +28,14 @@ class Prediction:
 
     masks: dict[str, np.ndarray]
     findings: dict[str, float] = field(default_factory=dict)
-    shown: list[str] = field(default_factory=list)  # findings the frame is said to show (see Segmenter.predict)
+    shown: list[str] = field(default_factory=list)  # findings the frame is said to show (see TrainedNetwork.predict)
 
     def binary(self, threshold: float = 0.5) -> dict[str, np.ndarray]:
         """Tag name → bool (H, W) mask at ``threshold``."""
         return {name: prob >= threshold for name, prob in self.masks.items()}
 
 
-class Segmenter:
+class TrainedNetwork:
     """A trained segmentation network, loaded once, ready for one frame after another.
 
     Thread-safe: concurrent ``predict`` calls are serialised (torch already uses every core per call).

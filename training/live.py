@@ -27,7 +27,7 @@ from reports.recording import Recorder
 from sequences.sources import FrameTooLarge, check_frame_size, video_fps
 from vision.io import encode_rgb, read_rgb
 
-from .inference import Segmenter
+from .inference import TrainedNetwork
 
 FALLBACK_COLOR = (255, 0, 255)  # a tag the model outputs but the taxonomy no longer has
 
@@ -181,7 +181,7 @@ class LivePipeline:
     and every ``summary_every`` recorded frames ``summarise()`` gives the indicators so far to the frame.
     """
 
-    def __init__(self, segmenter: Segmenter, colors: dict[str, tuple[int, int, int]], *, threshold: float = 0.5,
+    def __init__(self, segmenter: TrainedNetwork, colors: dict[str, tuple[int, int, int]], *, threshold: float = 0.5,
                  quality: int = 80, size: tuple[int, int] | None = None, recorder: Recorder | None = None,
                  summarise: Callable[[], dict] | None = None, summary_every: int = 25):
         self.segmenter = segmenter

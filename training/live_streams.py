@@ -14,11 +14,11 @@ from reports.indicators import summary
 from reports.models import ProcedureReport
 from reports.recording import Recorder
 from reports.services import lesion_tags, save_report, stations, tag_kinds
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from sequences.selectors import frame_path
 from tags.models import Procedure, Tag
 
-from .inference import Segmenter
+from .inference import TrainedNetwork
 from .live import (
     FrameSource,
     HeldStream,
@@ -42,7 +42,7 @@ class LiveStreamsBusy(Busy):
     """As many live streams are playing as this process plays at once (HTTP 429, with Retry-After)."""
 
 
-def live_stream(*, model: TrainedModel, source: Sequence | LiveVideo, fps: float | None = None,
+def live_stream(*, model: TrainedModel, source: FrameSequence | LiveVideo, fps: float | None = None,
                 loop: bool = False) -> Iterator[bytes]:
     """The Server-Sent Events (bytes) of ``model`` run live over ``source`` (a stored sequence, or a video file
     decoded as it plays): one event per frame, paced to ``fps`` (None: the source's own rate; 0: as fast as
@@ -74,7 +74,7 @@ def live_stream(*, model: TrainedModel, source: Sequence | LiveVideo, fps: float
             "(LIVE_MAX_STREAMS): close another live page, or try again when one has ended."
         )
     try:
-        segmenter = Segmenter(checkpoint_path(model))
+        segmenter = TrainedNetwork(checkpoint_path(model))
         recorder, summarise, finish = _live_report(model=model, source=source, segmenter=segmenter,
                                                    fps=source.fps or DEFAULT_LIVE_FPS)
         pipeline = LivePipeline(segmenter, colors, recorder=recorder, summarise=summarise,
@@ -86,7 +86,7 @@ def live_stream(*, model: TrainedModel, source: Sequence | LiveVideo, fps: float
     return HeldStream(events, LIVE_STREAMS.give_back)
 
 
-def _live_report(*, model: TrainedModel, source: Sequence | LiveVideo, segmenter: Segmenter, fps: float):
+def _live_report(*, model: TrainedModel, source: FrameSequence | LiveVideo, segmenter: TrainedNetwork, fps: float):
     """A live stream's procedure report: the recorder its frames feed, the summary of the indicators so far (about
     once a second of the stream), and ``finish``, which saves the report once (when the stream ends or is closed,
     if a frame was played) and answers the end event's data (the report's URL)."""

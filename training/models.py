@@ -81,7 +81,7 @@ class PreannotationJob(JobRecord):
     the annotator accepts, corrects or rejects. ``total``/``done`` count frames; ``written`` the masks saved."""
 
     model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="preannotations")
-    sequence = models.ForeignKey("sequences.Sequence", on_delete=models.CASCADE, related_name="preannotations")
+    sequence = models.ForeignKey("sequences.FrameSequence", on_delete=models.CASCADE, related_name="preannotations")
     threshold = models.FloatField(default=0.5, help_text="Probability at or above which a pixel is in the mask.")
     written = models.PositiveIntegerField(default=0, help_text="Proposed masks written.")
     replaced = models.PositiveIntegerField(default=0, help_text="Unreviewed proposals of earlier runs deleted.")

@@ -19,7 +19,7 @@ from sequences.models import Frame
 from sequences.selectors import frame_rgb
 from tags.models import Tag
 
-from .inference import Segmenter
+from .inference import TrainedNetwork
 from .models import PreannotationJob, TrainedModel
 from .selectors import checkpoint_path
 
@@ -65,7 +65,7 @@ def preannotate(job: PreannotationJob, progress: jobs.Progress) -> None:
     procedure report (unless cancelled)."""
     # Loaded once for the whole sequence. Offline, test-time flips are worth their 4× arithmetic: they raised
     # Dice on unseen CVC-ClinicDB sequences by ~0.03 (docs/datasets-and-training.md).
-    segmenter = Segmenter(checkpoint_path(job.model), flips=True)
+    segmenter = TrainedNetwork(checkpoint_path(job.model), flips=True)
     tags = {t.name: t for t in Tag.objects.filter(name__in=segmenter.class_names)}
     sequence_masks = Mask.objects.filter(frame__sequence=job.sequence)
     # A new run replaces this model's unreviewed proposals; accepted ones are a person's work and stay.

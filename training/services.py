@@ -32,7 +32,7 @@ from tags.taxonomy import EXCLUSIVE_GROUPS
 
 from .classifier import FeatureCache, train_classifier
 from .data import ExportData, ExportFormatError, load_export
-from .inference import Segmenter
+from .inference import TrainedNetwork
 from .models import TrainedModel, TrainingRun
 from .network import ARCHITECTURES, SMALL
 from .trainer import AUGMENTATIONS, EpochMetrics, TrainConfig, TrainResult, evaluate, findings_scores, train
@@ -204,7 +204,7 @@ def score_checkpoint(result, data, config: TrainConfig) -> dict:
     """Validation and test Dice of the kept checkpoint (segmentation), its recognition of the frame-level
     findings on both splits (per finding AUC, F1 at the stored threshold, support; the confusion of exclusive
     groups), and its inference time per frame."""
-    segmenter = Segmenter(result.checkpoint, device=config.device)
+    segmenter = TrainedNetwork(result.checkpoint, device=config.device)
     metrics: dict = {"best_epoch": result.best_epoch, "best_val_dice": result.best_val_dice,
                      "initial_val_dice": result.initial_val_dice}
     checkpoint = result.checkpoint
@@ -234,8 +234,8 @@ def export_images(data, count: int) -> list:
     return [s.image for side in ("val", "test", "train") for s in data.splits.get(side, [])][:count]
 
 
-def time_inference(segmenter: Segmenter, images: list) -> float | None:
-    """Median wall time in ms of ``Segmenter.predict`` on ``images`` (resize and upsampling included)."""
+def time_inference(segmenter: TrainedNetwork, images: list) -> float | None:
+    """Median wall time in ms of ``TrainedNetwork.predict`` on ``images`` (resize and upsampling included)."""
     if not images:
         return None
     segmenter.predict(images[0])  # the first call allocates

@@ -13,7 +13,7 @@ from core import jobs
 from core.api import json_errors
 from core.errors import InvalidInput
 from core.uploads import show_upload_refusal
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 
 from . import live_streams, live_videos, preannotation, selectors, services
 from .forms import LiveVideoForm, PreannotationForm, TrainingForm
@@ -108,7 +108,7 @@ def model_download(request: HttpRequest, model_id: int) -> FileResponse:
 def model_live(request: HttpRequest, model_id: int, sequence_id: int) -> HttpResponse:
     """Online mode: the sequence plays at its frame rate with the model's masks and findings drawn on it."""
     model = get_object_or_404(TrainedModel, pk=model_id)
-    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    sequence = get_object_or_404(FrameSequence, pk=sequence_id)
     return _live_page(request, model, sequence, frame_count=sequence.frames.count(),
                       stream_url=reverse("training:model-live-stream", args=[model.id, sequence.id]))
 
@@ -122,7 +122,7 @@ def model_live_video(request: HttpRequest, model_id: int, video_id: int) -> Http
                       stream_url=reverse("training:model-live-video-stream", args=[model.id, video.id]))
 
 
-def _live_page(request: HttpRequest, model: TrainedModel, source: Sequence | LiveVideo, *, frame_count: int | None,
+def _live_page(request: HttpRequest, model: TrainedModel, source: FrameSequence | LiveVideo, *, frame_count: int | None,
                stream_url: str) -> HttpResponse:
     return render(request, "training/model_live.html", {
         "model": model, "source": source, "fps": source.fps or live_streams.DEFAULT_LIVE_FPS,
@@ -137,7 +137,7 @@ def model_live_stream(request: HttpRequest, model_id: int, sequence_id: int) -> 
     """The live page's frames as Server-Sent Events over one connection; ``?fps=`` overrides the sequence's
     rate (0: unpaced), ``?loop=1`` plays again from the start until the client goes."""
     model = get_object_or_404(TrainedModel, pk=model_id)
-    return _live_stream(request, model, get_object_or_404(Sequence, pk=sequence_id))
+    return _live_stream(request, model, get_object_or_404(FrameSequence, pk=sequence_id))
 
 
 @login_required
@@ -149,7 +149,7 @@ def model_live_video_stream(request: HttpRequest, model_id: int, video_id: int) 
     return _live_stream(request, model, get_object_or_404(LiveVideo, pk=video_id))
 
 
-def _live_stream(request: HttpRequest, model: TrainedModel, source: Sequence | LiveVideo) -> HttpResponse:
+def _live_stream(request: HttpRequest, model: TrainedModel, source: FrameSequence | LiveVideo) -> HttpResponse:
     # GET only: a HEAD request would make the development server play the whole (looping) stream unsent.
     fps = None
     if request.GET.get("fps"):

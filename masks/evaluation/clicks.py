@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from masks.segmentation.base import PromptPoint
+from masks.segmentation.base import Click
 from vision.benchmark_dataset import BenchmarkSequence, load_dataset
 from vision.metrics import jaccard
 
-SegmentFn = Callable[[np.ndarray, list[PromptPoint], str], np.ndarray]
+SegmentFn = Callable[[np.ndarray, list[Click], str], np.ndarray]
 ProgressFn = Callable[[int, int, str], None]
 
 #: The k of the reported mIoU@k and the J thresholds of the reported NoC.
@@ -59,16 +59,16 @@ def _deepest_pixel(region: np.ndarray) -> tuple[float, int, int]:
     return float(dist[row, col]), row, col
 
 
-def first_click(gt: np.ndarray) -> PromptPoint | None:
+def first_click(gt: np.ndarray) -> Click | None:
     """The first click: '+' at the ground-truth pixel farthest from its boundary; None if ``gt`` is empty."""
     gt = gt.astype(bool)
     if not gt.any():
         return None
     _, row, col = _deepest_pixel(gt)
-    return PromptPoint(x=float(col), y=float(row), positive=True)
+    return Click(x=float(col), y=float(row), positive=True)
 
 
-def next_click(pred: np.ndarray, gt: np.ndarray) -> PromptPoint | None:
+def next_click(pred: np.ndarray, gt: np.ndarray) -> Click | None:
     """The annotator's next click on prediction ``pred`` of ground truth ``gt`` (both bool (H, W)).
 
     The click goes to the error pixel farthest from its own error region's boundary, over both the
@@ -87,7 +87,7 @@ def next_click(pred: np.ndarray, gt: np.ndarray) -> PromptPoint | None:
     if best is None:
         return None
     _, row, col, positive = best
-    return PromptPoint(x=float(col), y=float(row), positive=positive)
+    return Click(x=float(col), y=float(row), positive=positive)
 
 
 @dataclass
@@ -125,7 +125,7 @@ def segment_frame(
     """
     ious: list[float] = []
     times: list[float] = []
-    points: list[PromptPoint] = []
+    points: list[Click] = []
     click = first_click(gt)
     while click is not None and len(points) < max_clicks:
         points.append(click)
@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     segmenter = OpenCVSegmenter()
 
-    def segment(image: np.ndarray, points: list[PromptPoint], key: str) -> np.ndarray:
+    def segment(image: np.ndarray, points: list[Click], key: str) -> np.ndarray:
         return segmenter.segment(image, points, image_key=key).mask
 
     def progress(done: int, total: int, key: str) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class PromptPoint:
+class Click:
     """One click: ``positive`` is a '+' point (object), otherwise a '-' point (background)."""
 
     x: float
@@ -45,7 +45,7 @@ class SegmenterError(Exception):
     """Raised for a segmenter that cannot work as configured (missing checkpoint, bad model type, ...)."""
 
 
-class Segmenter(Protocol):
+class ClickSegmenter(Protocol):
     """What every segmenter offers.
 
     ``name`` identifies the segmenter and its model (stored with each mask, shown on the page).
@@ -56,7 +56,7 @@ class Segmenter(Protocol):
     def segment(
         self,
         image: np.ndarray,
-        points: Sequence[PromptPoint],
+        points: Sequence[Click],
         *,
         image_key: str | None = None,
         previous_logits: np.ndarray | None = None,

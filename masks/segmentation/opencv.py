@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from masks.segmentation.base import PromptPoint, Segmentation
+from masks.segmentation.base import Click, Segmentation
 
 Pixel = tuple[int, int]  # (row, column) at the working size
-Click = tuple[Pixel, bool]  # a click at the working size and whether it is '+'
+ScaledClick = tuple[Pixel, bool]  # a click at the working size and whether it is '+'
 
 #: Travel cost outside the field of view: high enough that no region grows around the dark border.
 _OUTSIDE_COST = 50.0
@@ -204,7 +204,7 @@ def salient_threshold(
 
 
 class OpenCVSegmenter:
-    """Click segmentation without a model (see the module docstring for the method).
+    """ScaledClick segmentation without a model (see the module docstring for the method).
 
     ``work_side``: long side of the working size in pixels (time grows with its square).
     ``edge_weight``: how much longer a step across an average edge is than a flat step.
@@ -254,7 +254,7 @@ class OpenCVSegmenter:
     def segment(
         self,
         image: np.ndarray,
-        points: Sequence[PromptPoint],
+        points: Sequence[Click],
         *,
         image_key: str | None = None,
         previous_logits: np.ndarray | None = None,
@@ -353,7 +353,7 @@ class OpenCVSegmenter:
         return (distance < level) & frame.fov
 
     def _state(
-        self, frame: FrameFeatures, clicks: tuple[Click, ...], initial: np.ndarray | None = None
+        self, frame: FrameFeatures, clicks: tuple[ScaledClick, ...], initial: np.ndarray | None = None
     ) -> np.ndarray:
         """Bool (h, w) mask after ``clicks``: the geodesic proposal refined by colour (GrabCut); with
         ``initial`` (bool (h, w)), every click corrects that mask instead.
@@ -389,7 +389,7 @@ class OpenCVSegmenter:
         self,
         frame: FrameFeatures,
         previous: np.ndarray,
-        clicks: tuple[Click, ...],
+        clicks: tuple[ScaledClick, ...],
         distance: np.ndarray,
         rival: np.ndarray | None,
     ) -> np.ndarray:
@@ -416,7 +416,8 @@ class OpenCVSegmenter:
         return state & frame.fov
 
     def _refine(
-        self, frame: FrameFeatures, proposal: np.ndarray, clicks: tuple[Click, ...], core: np.ndarray | None = None
+        self, frame: FrameFeatures, proposal: np.ndarray, clicks: tuple[ScaledClick, ...],
+        core: np.ndarray | None = None,
     ) -> np.ndarray:
         """``proposal`` (bool (h, w)) with its boundary moved by GrabCut within a band around it."""
         area = int(proposal.sum())
@@ -486,7 +487,7 @@ def _closer(nearest: np.ndarray | None, distance: np.ndarray) -> np.ndarray:
 
 
 def _enforce_clicks(
-    mask: np.ndarray, points: Sequence[PromptPoint], *, keep: np.ndarray | None = None
+    mask: np.ndarray, points: Sequence[Click], *, keep: np.ndarray | None = None
 ) -> np.ndarray:
     """``mask`` with every '+' pixel set, every '-' pixel cleared, and only the parts holding a '+' (or, with
     ``keep``, a bool (H, W) mask, overlapping it)."""

@@ -40,7 +40,7 @@ import torch
 from segment_anything import SamPredictor, sam_model_registry
 from segment_anything.modeling import ImageEncoderViT, MaskDecoder, PromptEncoder, Sam, TwoWayTransformer
 
-from masks.segmentation.base import PromptPoint, Segmentation, SegmenterError
+from masks.segmentation.base import Click, Segmentation, SegmenterError
 
 logger = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ class SamSegmenter:
     def segment(
         self,
         image: np.ndarray,
-        points: Sequence[PromptPoint],
+        points: Sequence[Click],
         *,
         image_key: str | None = None,
         previous_logits: np.ndarray | None = None,

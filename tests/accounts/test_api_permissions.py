@@ -13,7 +13,7 @@ import pytest
 from extrapolation.models import ExtrapolationJob
 from findings.models import FrameFinding
 from masks.models import Mask, Track
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from training.models import PreannotationJob, TrainedModel
 
 from .conftest import PEOPLE, square
@@ -169,7 +169,7 @@ def test_handing_a_sequence_in_for_review(api_as, sequence, people, name):
     response = send(api_as(name), "post", f"/api/sequences/{sequence.id}/status/", {"status": "ready_for_review"})
     allowed = check(response, name, ANY_ROLE, role="annotator")
     sequence.refresh_from_db()
-    assert (sequence.status == Sequence.Status.READY_FOR_REVIEW) == allowed
+    assert (sequence.status == FrameSequence.Status.READY_FOR_REVIEW) == allowed
 
 
 @pytest.mark.parametrize("name", PEOPLE)
@@ -177,16 +177,16 @@ def test_setting_a_sequence_done_is_a_reviewers_decision(api_as, sequence, name)
     response = send(api_as(name), "post", f"/api/sequences/{sequence.id}/status/", {"status": "done"})
     allowed = check(response, name, REVIEWERS, role="reviewer")
     sequence.refresh_from_db()
-    assert (sequence.status == Sequence.Status.DONE) == allowed
+    assert (sequence.status == FrameSequence.Status.DONE) == allowed
 
 
 @pytest.mark.parametrize("name", PEOPLE)
 def test_taking_a_sequence_back_from_done_is_a_reviewers_decision(api_as, sequence, name):
-    Sequence.objects.filter(pk=sequence.pk).update(status=Sequence.Status.DONE)
+    FrameSequence.objects.filter(pk=sequence.pk).update(status=FrameSequence.Status.DONE)
     response = send(api_as(name), "post", f"/api/sequences/{sequence.id}/status/", {"status": "in_progress"})
     allowed = check(response, name, REVIEWERS, role="reviewer")
     sequence.refresh_from_db()
-    assert (sequence.status == Sequence.Status.IN_PROGRESS) == allowed
+    assert (sequence.status == FrameSequence.Status.IN_PROGRESS) == allowed
 
 
 @pytest.fixture

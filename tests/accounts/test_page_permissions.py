@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from datasets.models import DatasetExport
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from training.forms import TrainingForm
 from training.models import LiveVideo, TrainedModel, TrainingRun
 
@@ -34,9 +34,9 @@ def test_setting_a_sequence_done_from_its_page(page_as, sequence, name):
     response = page_as(name).post(f"/sequences/{sequence.id}/status/", {"status": "done"})
     sequence.refresh_from_db()
     if name in REVIEWERS:
-        assert response.status_code == 302 and sequence.status == Sequence.Status.DONE
+        assert response.status_code == 302 and sequence.status == FrameSequence.Status.DONE
     else:
-        assert refused(response, "reviewer") and sequence.status == Sequence.Status.IN_PROGRESS
+        assert refused(response, "reviewer") and sequence.status == FrameSequence.Status.IN_PROGRESS
 
 
 @pytest.mark.parametrize("name", PEOPLE)
@@ -54,7 +54,7 @@ def test_an_import_posted_by_a_reviewer_stores_nothing(page_as, media_root):
     response = page_as("rita").post("/sequences/import/", {"name": "x", "procedure": "colonoscopy",
                                                            "every_nth": 1, "files": [upload]})
     assert refused(response, "manager")
-    assert not Sequence.objects.exists() and not (media_root / "sequences").exists()
+    assert not FrameSequence.objects.exists() and not (media_root / "sequences").exists()
 
 
 def test_the_import_link_shows_only_to_those_who_may_import(page_as):
@@ -191,9 +191,9 @@ def test_deleting_a_sequence_in_the_admin_needs_the_manager_role(page_as, people
     folder = media_root / "sequences" / str(sequence.id)
     assert folder.exists()
     User.objects.filter(pk=people["rita"].pk).update(is_staff=True)  # staff, but a reviewer
-    response = page_as("rita").post(f"/admin/sequences/sequence/{sequence.id}/delete/", {"post": "yes"})
-    assert response.status_code == 403 and Sequence.objects.filter(pk=sequence.pk).exists()
+    response = page_as("rita").post(f"/admin/sequences/framesequence/{sequence.id}/delete/", {"post": "yes"})
+    assert response.status_code == 403 and FrameSequence.objects.filter(pk=sequence.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = page_as("max").post(f"/admin/sequences/sequence/{sequence.id}/delete/", {"post": "yes"})
-    assert response.status_code == 302 and not Sequence.objects.exists()
+        response = page_as("max").post(f"/admin/sequences/framesequence/{sequence.id}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not FrameSequence.objects.exists()
     assert not folder.exists()  # its files go with it once that commits (core.files)

@@ -23,7 +23,7 @@ def test_the_migration_installs_cumulative_roles():
     assert {"masks.add_mask", "masks.change_mask", "findings.add_framefinding", "sequences.submit_for_review",
             "extrapolation.add_extrapolationjob"} <= annotator
     assert reviewer - annotator == {"masks.review_mask", "findings.review_framefinding", "sequences.set_review_status"}
-    assert {"sequences.add_sequence", "sequences.delete_sequence", "datasets.export", "training.train",
+    assert {"sequences.add_framesequence", "sequences.delete_framesequence", "datasets.export", "training.train",
             "training.preannotate", "auth.change_user", "tags.change_tag"} <= manager - reviewer
     assert not {"auth.change_group", "auth.change_permission"} & manager  # roles are not a manager's to redefine
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.test import Client
 
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_an_anonymous_upload_with_a_forged_csrf_cookie_never_reaches_the_storing
     response = client.post("/sequences/import/", {**import_form(3 * 1024 * 1024), "csrfmiddlewaretoken": "f" * 32})
     assert response.status_code == 302 and response.url.startswith("/login/")
     assert sum(counting) == 0
-    assert not Sequence.objects.exists()
+    assert not FrameSequence.objects.exists()
 
 
 def test_a_logged_in_upload_over_the_limit_stops_at_the_limit_with_a_form_error(client_logged_in, counting, settings):
@@ -63,7 +63,7 @@ def test_a_logged_in_upload_over_the_limit_stops_at_the_limit_with_a_form_error(
     page = response.content.decode()
     assert "at most 200 KB are accepted here (MAX_UPLOAD_BYTES)" in page
     assert sum(counting) <= settings.MAX_UPLOAD_BYTES  # the rest was read and discarded, never stored
-    assert not Sequence.objects.exists()
+    assert not FrameSequence.objects.exists()
 
 
 def test_an_upload_within_the_limit_passes_the_handler_whole(client_logged_in, counting, settings):

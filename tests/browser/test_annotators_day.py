@@ -11,7 +11,7 @@ from findings.models import FrameFinding
 from masks.models import Mask, Track
 from masks.services import save_mask
 from masks.storage import absolute, read_mask
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 from tests.browser.conftest import log_in
 from tests.browser.test_annotate_page import click_image, deepest_point
@@ -157,7 +157,7 @@ def test_review_propagated_masks(page, live_server, user, reviewed_sequence, scr
     # The sequence's status, set on the page, shows in the list.
     page.select_option("#sequence-status", "ready_for_review")
     expect(page.locator("#status")).to_contain_text("ready for review")
-    assert Sequence.objects.get().status == "ready_for_review"
+    assert FrameSequence.objects.get().status == "ready_for_review"
     page.goto(f"{live_server.url}/")
     expect(page.locator(f'tr[data-sequence-id="{sequence.id}"] select')).to_have_value("ready_for_review")
     screenshot("sequence-list")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from masks.services import save_mask
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 from tests.browser.conftest import log_in
 from tests.browser.test_live_page import untrained_model
@@ -39,7 +39,7 @@ def test_the_main_pages_break_no_rule_of_the_policy(page, live_server, django_us
     with page.expect_navigation():
         page.select_option(f"tr[data-sequence-id='{sequence.id}'] select[name=status]", "done")
     expect(page.locator(f"tr[data-sequence-id='{sequence.id}'] select[name=status]")).to_have_class("status-done")
-    assert Sequence.objects.get(pk=sequence.id).status == "done"
+    assert FrameSequence.objects.get(pk=sequence.id).status == "done"
 
     page.goto(f"{live_server.url}/sequences/{sequence.id}/annotate/")
     expect(page.locator("body")).to_have_attribute("data-ready", "1")

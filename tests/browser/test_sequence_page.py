@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from masks.models import EffortEvent, Mask, Track
 from masks.services import save_mask
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 from tests.browser.conftest import log_in
 
@@ -46,7 +46,7 @@ def test_progress_counts_people_s_work_and_ready_for_review_waits_for_the_propos
     page.select_option("select[name=status]", "ready_for_review")
     page.click(".status-form button[type=submit]")
     expect(page.locator("#status-error")).to_contain_text("5 proposals wait for review on 5 frames")
-    assert Sequence.objects.get(pk=proposed.pk).status == Sequence.Status.IN_PROGRESS
+    assert FrameSequence.objects.get(pk=proposed.pk).status == FrameSequence.Status.IN_PROGRESS
     page.goto(f"{live_server.url}/")
     expect(page.locator(f"tr[data-sequence-id='{proposed.id}']")).to_contain_text("17 %")
 
@@ -104,8 +104,8 @@ def test_a_manager_deletes_a_sequence_after_confirming(page, live_server, propos
     log_in(page, live_server, "annotator", "secret-pass-123", f"/sequences/{proposed.id}/")
     page.click("#delete-link")
     expect(page.locator("#delete-confirmation")).to_contain_text("6 frames, 6 masks")
-    assert Sequence.objects.filter(pk=proposed.pk).exists()
+    assert FrameSequence.objects.filter(pk=proposed.pk).exists()
     page.click("#confirm-delete")
     expect(page.locator(".messages")).to_contain_text("was deleted")
-    assert not Sequence.objects.filter(pk=proposed.pk).exists() and not Mask.objects.exists()
+    assert not FrameSequence.objects.filter(pk=proposed.pk).exists() and not Mask.objects.exists()
     assert not folder.exists()

@@ -18,7 +18,7 @@ from core.files import remove_media
 from datasets.models import DatasetExport
 from masks.models import Mask, Track
 from masks.services import save_mask
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.services import import_sequence
 from tags.models import Tag
 from tests.conftest import write_frames
@@ -42,7 +42,7 @@ def _write(name: str, data: bytes = b"content") -> str:
     return name
 
 
-def _sequence(number: int, frames: int = 2) -> Sequence:
+def _sequence(number: int, frames: int = 2) -> FrameSequence:
     """An imported sequence of ``frames`` frames, with a mask (in a track) on each frame."""
     rng = np.random.default_rng(number)
     images = [rng.integers(0, 255, (*SIZE, 3), dtype=np.uint8) for _ in range(frames)]
@@ -74,11 +74,11 @@ class Owner:
     files: Callable[[Model], list[Path]]
 
 
-def _sequences(n: int) -> list[Sequence]:
+def _sequences(n: int) -> list[FrameSequence]:
     return [_sequence(number) for number in range(n)]
 
 
-def _sequence_files(sequence: Sequence) -> list[Path]:
+def _sequence_files(sequence: FrameSequence) -> list[Path]:
     return [
         *_frame_files(sequence.frames.all()), *_mask_files(Mask.objects.filter(frame__sequence=sequence)),
         _media(f"sequences/{sequence.id}"), _media(f"masks/{sequence.id}"),
@@ -129,7 +129,7 @@ def _own_file(row) -> list[Path]:
 
 
 OWNERS = [
-    Owner("sequences/sequence", _sequences, _sequence_files),
+    Owner("sequences/framesequence", _sequences, _sequence_files),
     Owner("sequences/frame", _frames, _frame_files_of),
     Owner("masks/mask", _masks, lambda mask: [_media(mask.file.name)]),
     Owner("masks/track", _tracks, lambda track: _mask_files(track.masks.all())),

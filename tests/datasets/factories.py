@@ -11,7 +11,7 @@ import numpy as np
 
 from masks.models import Mask
 from masks.services import save_mask
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
 from tags.models import Tag
@@ -23,7 +23,7 @@ SIZE = (48, 64)  # (H, W): tiny frames keep exports and training fast
 def annotated_sequence(
     name: str, *, seed: int, count: int = 4, size: tuple[int, int] = SIZE, tag: Tag, second_tag: Tag | None = None,
     propagated_on: tuple[int, ...] = (), user=None,
-) -> tuple[Sequence, list[np.ndarray]]:
+) -> tuple[FrameSequence, list[np.ndarray]]:
     """A generated sequence whose lesion is a manual ``tag`` mask on every frame, except frames in
     ``propagated_on`` where it is a propagated mask. With ``second_tag``, the left half of the lesion
     is also a manual mask of that tag on frame 0 (overlapping masks of two tags)."""

@@ -11,7 +11,7 @@ import pytest
 
 from datasets.services import create_export, export_path, run_export
 from findings.services import create_finding
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tests.datasets.factories import annotated_sequence
 from training.data import load_export
 from training.network import SMALL, NetworkConfig, build_network
@@ -58,7 +58,7 @@ def test_frames_with_findings_and_no_masks_are_exported_without_a_segmentation_l
 
 
 def test_in_a_done_sequence_a_frame_without_masks_has_an_empty_label(sequence_with_findings, polyp, blur):
-    Sequence.objects.filter(pk=sequence_with_findings.pk).update(status=Sequence.Status.DONE)
+    FrameSequence.objects.filter(pk=sequence_with_findings.pk).update(status=FrameSequence.Status.DONE)
     _, coco, names, _ = exported(sequence_with_findings, [polyp, blur])
     images = {image["frame_index"]: image for image in coco["images"]}
     assert all(images[i]["masked"] for i in range(5)) and images[2]["label_file"] in names

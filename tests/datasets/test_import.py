@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from masks.models import Mask
 from masks.storage import absolute, read_mask
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tests.datasets.factories import write_dataset
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def test_import_dataset_keeps_listed_order_and_imports_masks(tmp_path, polyp):
     # Names whose natural order differs from the listed (video) order.
     truth = write_dataset(tmp_path / "set", {"a": (["b10.png", "b2.png", "a1.png"], 1), "b": (["c1.png", "c2.png"], 2)})
     call_command("import_dataset", str(tmp_path / "set"), "--tag", "polyp")
-    first = Sequence.objects.get(name="a")
+    first = FrameSequence.objects.get(name="a")
     frames = list(first.frames.order_by("index"))
     assert [f.original_name for f in frames] == ["b10.png", "b2.png", "a1.png"]
     for frame, expected in zip(frames, truth["a"], strict=True):
@@ -47,7 +47,7 @@ def test_import_dataset_bad_input_is_a_clear_error_and_leaves_nothing(tmp_path, 
     breakage(tmp_path / "set")
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call_command("import_dataset", str(tmp_path / "set"), "--tag", "Polyp")
-    assert not Sequence.objects.exists() and not Mask.objects.exists()
+    assert not FrameSequence.objects.exists() and not Mask.objects.exists()
 
 
 def test_import_masks_by_name_is_idempotent_and_replaceable(tmp_path, sequence, synthetic, polyp):

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from extrapolation.effort import run_effort_protocol, spearman
 from extrapolation.motion import moved, smooth_motion
 from masks.models import Mask
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from sequences.synthetic import make_sequence
 from vision.benchmark_dataset import load_dataset
 
@@ -51,7 +51,7 @@ def test_smooth_video_costs_a_fraction_of_clicking_every_frame(smooth, user):
     assert row["frames"] == 8 and figures["final_J"] >= 0.85
     assert figures["effort_ratio"] < 0.5  # the keyframe's clicks, then extrapolation does the rest
     assert figures["clicks_per_frame"] * 8 == row["clicks"] >= 1
-    assert not Sequence.all_objects.exists() and not Mask.objects.exists()  # imported, then deleted
+    assert not FrameSequence.all_objects.exists() and not Mask.objects.exists()  # imported, then deleted
 
 
 def test_a_jump_is_corrected_and_the_correction_spreads(tmp_path, user):

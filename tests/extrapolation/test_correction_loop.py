@@ -13,6 +13,7 @@ from extrapolation.propagation import propagate
 from extrapolation.services import run_extrapolation, start_extrapolation
 from masks import services
 from masks.models import Mask
+from masks.segmentation.base import Click
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def test_a_mask_drawn_over_a_proposal_joins_its_track_and_replaces_it(extrapolat
     frame = extrapolated.frame.sequence.frames.get(index=3)
     truth = synthetic[1][3]
     ys, xs = np.nonzero(truth)
-    point = services.Point(float(xs.mean()), float(ys.mean()), True)
+    point = Click(float(xs.mean()), float(ys.mean()), True)
     drawn = services.generate_mask(frame=frame, tag=polyp, color=polyp.color, points=[point], created_by=user)
     assert drawn.track_id == track and drawn.source == "manual"
     assert list(Mask.objects.filter(frame=frame).values_list("id", flat=True)) == [drawn.id]

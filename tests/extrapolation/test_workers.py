@@ -17,13 +17,13 @@ pytestmark = pytest.mark.slow
 
 MAKE_KEYFRAME = """
 from masks.services import generate_mask
-from masks.segmentation.base import PromptPoint
+from masks.segmentation.base import Click
 from sequences.models import Frame
 from sequences.synthetic import lesion_path
 from tags.models import Tag
 frame = Frame.objects.get(sequence__name__startswith="Demo", index={index})
 x, y, _ = lesion_path({index}, {count}, frame.height, frame.width)
-mask = generate_mask(frame=frame, tag=Tag.objects.get(name="{tag}"), color="#FF0000", points=[PromptPoint(x, y, True)])
+mask = generate_mask(frame=frame, tag=Tag.objects.get(name="{tag}"), color="#FF0000", points=[Click(x, y, True)])
 print(mask.id)
 """
 

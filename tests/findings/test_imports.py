@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from core.errors import InvalidInput
 from findings.imports import import_class_folders, import_class_zip, import_findings_csv, tag_for_folder
 from findings.models import FrameFinding
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 from tests.findings.factories import write_class_folders
 
@@ -50,7 +50,7 @@ def test_an_unknown_class_folder_refuses_the_whole_import(db, tmp_path):
     root = write_class_folders(tmp_path / "set", {"polyp": 2, "mystery": 1})
     with pytest.raises(InvalidInput, match="mystery"):
         import_class_folders(root=root, deidentify=False)
-    assert not Sequence.all_objects.exists()
+    assert not FrameSequence.all_objects.exists()
 
 
 def test_a_zip_of_class_folders_imports_the_same(db, tmp_path):

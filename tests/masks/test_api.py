@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from masks.models import Mask, PromptPoint
+from masks.models import Mask, Point
 from masks.storage import absolute
 from sequences.models import Frame
 from tags.models import Tag
@@ -110,7 +110,7 @@ def test_bad_input_gets_a_json_error_and_writes_nothing(api, sequence, synthetic
     response = post(api, seed_body(sequence, synthetic, **change))
     assert response.status_code == status
     assert message in response.json()["error"]
-    assert not Mask.objects.exists() and not PromptPoint.objects.exists()
+    assert not Mask.objects.exists() and not Point.objects.exists()
     assert not (media_root / "masks").exists() or not list((media_root / "masks").rglob("*.png"))
 
 
@@ -198,7 +198,7 @@ def test_delete_one_mask_removes_row_points_and_file(api, sequence, synthetic, d
     with django_capture_on_commit_callbacks(execute=True):
         response = api.delete(f"/api/masks/{mask.id}/")
     assert response.status_code == 200 and response.json() == {"deleted": 1}
-    assert not Mask.objects.exists() and not PromptPoint.objects.exists()
+    assert not Mask.objects.exists() and not Point.objects.exists()
     assert not path.exists()
     assert api.delete(f"/api/masks/{mask.id}/").status_code == 404
 
@@ -227,7 +227,7 @@ def test_database_failure_leaves_no_mask_file(api, sequence, synthetic, media_ro
     def broken_bulk_create(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(PromptPoint.objects, "bulk_create", broken_bulk_create)
+    monkeypatch.setattr(Point.objects, "bulk_create", broken_bulk_create)
     with pytest.raises(RuntimeError):
         post(api, seed_body(sequence, synthetic))
     assert not Mask.objects.exists()

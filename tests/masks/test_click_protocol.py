@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from masks.evaluation.clicks import distance_inside, first_click, next_click, run_click_protocol
-from masks.segmentation.base import PromptPoint
+from masks.segmentation.base import Click
 from vision.benchmark_dataset import load_dataset
 
 
@@ -25,7 +25,7 @@ def test_distance_inside_counts_the_image_border_as_boundary():
 
 def test_first_click_is_positive_at_the_deepest_ground_truth_pixel():
     gt = _box((40, 60), 10, 20, 31, 41)  # 21x21 square centred on (row 20, col 30)
-    assert first_click(gt) == PromptPoint(x=30.0, y=20.0, positive=True)
+    assert first_click(gt) == Click(x=30.0, y=20.0, positive=True)
 
 
 def test_first_click_respects_the_image_border():
@@ -33,7 +33,7 @@ def test_first_click_respects_the_image_border():
     # pixel would sit on column 0; counted, every pixel 10 from all sides ties and the first in
     # row-major order wins
     gt = _box((30, 60), 0, 0, 30, 20)
-    assert first_click(gt) == PromptPoint(x=9.0, y=9.0, positive=True)
+    assert first_click(gt) == Click(x=9.0, y=9.0, positive=True)
 
 
 def test_first_click_on_empty_ground_truth_is_none():
@@ -55,7 +55,7 @@ def test_next_click_is_positive_at_the_centre_of_a_missed_region():
     gt = _box((60, 80), 10, 10, 50, 50)
     pred = gt.copy()
     pred[21:30, 31:40] = False  # a 9x9 hole centred on (row 25, col 35)
-    assert next_click(pred, gt) == PromptPoint(x=35.0, y=25.0, positive=True)
+    assert next_click(pred, gt) == Click(x=35.0, y=25.0, positive=True)
 
 
 def test_next_click_is_none_on_a_perfect_mask():

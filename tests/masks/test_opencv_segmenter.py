@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from masks.evaluation.clicks import first_click, next_click, run_click_protocol
-from masks.segmentation.base import PromptPoint
+from masks.segmentation.base import Click
 from masks.segmentation.opencv import OpenCVSegmenter, field_of_view, geodesic_distance
 from vision.benchmark_dataset import load_dataset
 from vision.metrics import jaccard
@@ -94,10 +94,10 @@ def test_mask_holds_every_positive_point_and_no_negative_point():
     h, w = truth.shape
     points = [
         first_click(truth),
-        PromptPoint(x=0.7 * w, y=0.65 * h, positive=True),
-        PromptPoint(x=0.35 * w + 3, y=0.4 * h + 2, positive=False),  # inside the first blob
-        PromptPoint(x=0.5 * w, y=0.2 * h, positive=False),
-        PromptPoint(x=0.2 * w, y=0.8 * h, positive=True),  # on the background
+        Click(x=0.7 * w, y=0.65 * h, positive=True),
+        Click(x=0.35 * w + 3, y=0.4 * h + 2, positive=False),  # inside the first blob
+        Click(x=0.5 * w, y=0.2 * h, positive=False),
+        Click(x=0.2 * w, y=0.8 * h, positive=True),  # on the background
     ]
     mask = OpenCVSegmenter().segment(image, points).mask
     for p in points:
@@ -110,7 +110,7 @@ def test_negative_click_removes_the_region_around_it():
     plus = first_click(truth)
     before = segmenter.segment(image, [plus], image_key="f").mask
     h, w = truth.shape
-    minus = PromptPoint(x=plus.x + 0.08 * w, y=plus.y, positive=False)  # inside the blob, off centre
+    minus = Click(x=plus.x + 0.08 * w, y=plus.y, positive=False)  # inside the blob, off centre
     after = segmenter.segment(image, [plus, minus], image_key="f").mask
     near = _near(truth.shape, minus, 6)
     assert before[near].all()
@@ -122,8 +122,8 @@ def test_negative_click_removes_the_region_around_it():
 def test_positive_click_adds_the_region_around_it():
     image, truth = synthetic_frame(blobs=((0.4, 0.3, 0.14, 0.1), (0.6, 0.72, 0.14, 0.1)))
     h, w = truth.shape
-    left = PromptPoint(x=0.3 * w, y=0.4 * h, positive=True)
-    right = PromptPoint(x=0.72 * w, y=0.6 * h, positive=True)
+    left = Click(x=0.3 * w, y=0.4 * h, positive=True)
+    right = Click(x=0.72 * w, y=0.6 * h, positive=True)
     segmenter = OpenCVSegmenter()
     before = segmenter.segment(image, [left]).mask
     after = segmenter.segment(image, [left, right]).mask
@@ -139,8 +139,8 @@ def test_cached_and_uncached_calls_agree():
     h, w = truth.shape
     points = [
         first_click(truth),
-        PromptPoint(x=0.2 * w, y=0.3 * h, positive=True),
-        PromptPoint(x=0.52 * w, y=0.52 * h, positive=False),
+        Click(x=0.2 * w, y=0.3 * h, positive=True),
+        Click(x=0.52 * w, y=0.52 * h, positive=False),
     ]
     cached = OpenCVSegmenter(cache_frames=2)
     for k in range(1, len(points) + 1):
@@ -154,7 +154,7 @@ def test_cached_and_uncached_calls_agree():
 
 def test_no_positive_point_gives_an_empty_mask():
     image, _ = synthetic_frame()
-    result = OpenCVSegmenter().segment(image, [PromptPoint(x=50, y=50, positive=False)])
+    result = OpenCVSegmenter().segment(image, [Click(x=50, y=50, positive=False)])
     assert not result.mask.any()
 
 
@@ -236,7 +236,7 @@ def test_each_click_only_adds_or_only_removes_along_the_protocol():
 def test_result_does_not_depend_on_opencv_random_state():
     image, truth = synthetic_frame(seed=2)
     h, w = truth.shape
-    points = [first_click(truth), PromptPoint(x=0.62 * w, y=0.5 * h, positive=False)]
+    points = [first_click(truth), Click(x=0.62 * w, y=0.5 * h, positive=False)]
     cv2.setRNGSeed(1)
     first = OpenCVSegmenter().segment(image, points).mask
     cv2.setRNGSeed(12345)
@@ -257,8 +257,8 @@ def test_a_thousand_points_in_one_request_give_the_mask_of_clicking_them_one_by_
     """The probe's ~1,000 points crashed with a RecursionError; the mask must not depend on how clicks arrive."""
     image, _ = synthetic_frame(height=60, width=80)
     rng = np.random.default_rng(1)
-    points = [PromptPoint(40.0, 30.0, True)] + [
-        PromptPoint(float(rng.integers(0, 80)), float(rng.integers(0, 60)), bool(rng.random() < 0.5))
+    points = [Click(40.0, 30.0, True)] + [
+        Click(float(rng.integers(0, 80)), float(rng.integers(0, 60)), bool(rng.random() < 0.5))
         for _ in range(1099)
     ]
     at_once = OpenCVSegmenter(work_side=48, cache_clicks=8).segment(image, points)
@@ -282,7 +282,7 @@ def test_a_click_on_a_textured_region_selects_the_region_of_that_texture():
     region = ((yy - 150) / 70) ** 2 + ((xx - 200) / 90) ** 2 <= 1
     grey = np.where(region, stripes, mottled)
     image = np.clip(grey[..., None] * np.array([1.0, 0.8, 0.7]), 0, 255).astype(np.uint8)
-    click = [PromptPoint(200.0, 150.0, True)]
+    click = [Click(200.0, 150.0, True)]
     seeing = OpenCVSegmenter(features=frame_matching_features).segment(image, click).mask
     blind = OpenCVSegmenter().segment(image, click).mask
     assert jaccard(seeing, region) > 0.85

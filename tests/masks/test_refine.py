@@ -11,7 +11,7 @@ import pytest
 
 from masks import services
 from masks.models import Mask, Track
-from masks.segmentation.base import PromptPoint
+from masks.segmentation.base import Click
 from masks.segmentation.opencv import OpenCVSegmenter
 from masks.segmentation.sam import mask_logits
 from masks.storage import read_mask
@@ -37,7 +37,7 @@ def test_a_minus_click_removes_a_wrong_part_of_the_initial_mask_and_keeps_the_re
     wrong = blob(truth.shape, 0.5, 0.8, 0.08) & ~truth
     initial = truth | wrong  # a propagated mask that also covers a patch of mucosa
     x, y = innermost(wrong)
-    result = OpenCVSegmenter().segment(image, [PromptPoint(x, y, False)], initial=initial).mask
+    result = OpenCVSegmenter().segment(image, [Click(x, y, False)], initial=initial).mask
     assert not result[wrong].any()
     assert jaccard(result, truth) > 0.95  # the lesion's outline is the initial mask's, untouched
 
@@ -48,7 +48,7 @@ def test_a_plus_click_adds_what_the_initial_mask_missed():
     initial[:, truth.shape[1] // 2:] = False  # half of the lesion
     missing = truth & ~initial
     x, y = innermost(missing)
-    result = OpenCVSegmenter().segment(image, [PromptPoint(x, y, True)], initial=initial).mask
+    result = OpenCVSegmenter().segment(image, [Click(x, y, True)], initial=initial).mask
     assert jaccard(result, truth) > max(0.8, jaccard(initial, truth) + 0.2)
     assert result[initial].all()  # a '+' click only adds
 
@@ -57,9 +57,9 @@ def test_without_initial_minus_clicks_alone_make_nothing_and_an_empty_initial_is
     image, truth = synthetic_frame(seed=1)
     x, y = innermost(~truth)
     segmenter = OpenCVSegmenter()
-    assert not segmenter.segment(image, [PromptPoint(x, y, False)]).mask.any()
+    assert not segmenter.segment(image, [Click(x, y, False)]).mask.any()
     empty = np.zeros_like(truth)
-    assert not segmenter.segment(image, [PromptPoint(x, y, False)], initial=empty).mask.any()
+    assert not segmenter.segment(image, [Click(x, y, False)], initial=empty).mask.any()
 
 
 def test_sam_mask_input_lays_the_mask_on_the_models_low_resolution_grid():
@@ -79,7 +79,7 @@ def test_sam_refines_from_an_initial_mask_with_minus_clicks_alone(sam_settings):
     assert status.kind == "sam"
     image, truth = synthetic_frame(height=96, width=128, seed=5)
     x, y = innermost(~truth)
-    answer = segmenter.segment(image, [PromptPoint(x, y, False)], initial=truth, image_key="refine-test")
+    answer = segmenter.segment(image, [Click(x, y, False)], initial=truth, image_key="refine-test")
     assert answer.mask.shape == truth.shape and answer.logits.shape == (1, 256, 256)
 
 

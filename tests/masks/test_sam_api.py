@@ -49,11 +49,11 @@ def test_generate_mask_with_sam_saves_the_predictors_mask(api, sequence, sam_set
     assert stored.shape == (288, 384) and set(np.unique(stored)) <= {0, 255}
     # The stored mask is exactly the predictor's answer for these points.
     frame = sequence.frames.get(index=0)
-    from masks.segmentation.base import PromptPoint
+    from masks.segmentation.base import Click
     from sequences.selectors import frame_image_key, frame_rgb
 
     again = segmenter.segment(
-        frame_rgb(frame), [PromptPoint(190, 130, True), PromptPoint(60, 200, False)], image_key=frame_image_key(frame)
+        frame_rgb(frame), [Click(190, 130, True), Click(60, 200, False)], image_key=frame_image_key(frame)
     )
     assert np.array_equal(again.mask, stored == 255) and mask.score == pytest.approx(again.score)
     assert segmenter.encoder_runs == 1

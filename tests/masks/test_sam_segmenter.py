@@ -13,7 +13,7 @@ from segment_anything import SamPredictor
 from segment_anything.build_sam import _build_sam
 from segment_anything.modeling import Sam
 
-from masks.segmentation.base import PromptPoint, SegmenterError
+from masks.segmentation.base import Click, SegmenterError
 from masks.segmentation.sam import SamSegmenter, build_sam_model, check_sam_config
 from tests.tiny_sam import build_tiny_sam_checkpoint
 
@@ -100,7 +100,7 @@ def test_build_sam_model_has_segment_anything_layout():
 
 @pytest.mark.parametrize("height, width", [(288, 384), (287, 383), (500, 120)])
 def test_segment_returns_a_mask_of_the_frame_size(segmenter, height, width):
-    result = segmenter.segment(make_frame(height, width), [PromptPoint(width / 2, height / 2, True)])
+    result = segmenter.segment(make_frame(height, width), [Click(width / 2, height / 2, True)])
 
     assert result.mask.dtype == bool
     assert result.mask.shape == (height, width)
@@ -114,7 +114,7 @@ def test_single_click_asks_for_three_masks_and_keeps_the_best(segmenter, predict
     # Random weights: look for a click whose best candidate is not the first, so that taking the
     # first candidate would fail.
     for x in range(20, 380, 20):
-        result = segmenter.segment(frame, [PromptPoint(float(x), 40.25, True)], image_key="frame-1")
+        result = segmenter.segment(frame, [Click(float(x), 40.25, True)], image_key="frame-1")
         call = predict_calls[-1]
         masks, scores, low_res_logits = call["result"]
         if int(np.argmax(scores)) != 0:
@@ -135,8 +135,8 @@ def test_single_click_asks_for_three_masks_and_keeps_the_best(segmenter, predict
 
 def test_later_clicks_send_all_points_and_the_previous_logits(segmenter, predict_calls):
     frame = make_frame()
-    plus, minus = PromptPoint(192.0, 144.0, True), PromptPoint(10.5, 20.0, False)
-    plus2 = PromptPoint(200.0, 150.0, True)
+    plus, minus = Click(192.0, 144.0, True), Click(10.5, 20.0, False)
+    plus2 = Click(200.0, 150.0, True)
 
     first = segmenter.segment(frame, [plus], image_key="frame-1")
     # The web client is stateless: it sends all points and no logits.
@@ -157,7 +157,7 @@ def test_later_clicks_send_all_points_and_the_previous_logits(segmenter, predict
 
 def test_logits_are_reused_only_for_the_same_frame_and_points_plus_one(segmenter, predict_calls):
     frame = make_frame()
-    plus, minus, other = PromptPoint(192.0, 144.0, True), PromptPoint(10.0, 20.0, False), PromptPoint(50.0, 60.0, True)
+    plus, minus, other = Click(192.0, 144.0, True), Click(10.0, 20.0, False), Click(50.0, 60.0, True)
     segmenter.segment(frame, [plus], image_key="frame-1")
 
     segmenter.segment(frame, [other, minus], image_key="frame-1")
@@ -173,11 +173,11 @@ def test_prior_becomes_a_box_prompt(segmenter, predict_calls):
     prior = np.zeros(frame.shape[:2], dtype=bool)
     prior[50:100, 100:200] = True
 
-    segmenter.segment(frame, [PromptPoint(150.0, 75.0, True)], image_key="frame-1", prior=prior)
+    segmenter.segment(frame, [Click(150.0, 75.0, True)], image_key="frame-1", prior=prior)
     np.testing.assert_array_equal(predict_calls[-1]["box"], [100, 50, 199, 99])
     assert predict_calls[-1]["multimask_output"] is False
 
-    segmenter.segment(frame, [PromptPoint(150.0, 75.0, True)], image_key="frame-1", prior=np.zeros_like(prior))
+    segmenter.segment(frame, [Click(150.0, 75.0, True)], image_key="frame-1", prior=np.zeros_like(prior))
     assert predict_calls[-1]["box"] is None
 
 
@@ -188,22 +188,22 @@ def test_the_encoder_runs_once_per_frame(segmenter):
     runs = count_encoder_runs(segmenter)
     frame = make_frame()
 
-    segmenter.segment(frame, [PromptPoint(192.0, 144.0, True)], image_key="frame-1")
-    segmenter.segment(frame, [PromptPoint(192.0, 144.0, True), PromptPoint(10.0, 10.0, False)], image_key="frame-1")
+    segmenter.segment(frame, [Click(192.0, 144.0, True)], image_key="frame-1")
+    segmenter.segment(frame, [Click(192.0, 144.0, True), Click(10.0, 10.0, False)], image_key="frame-1")
     assert segmenter.encoder_runs == 1 and len(runs) == 1
 
-    segmenter.segment(make_frame(seed=1), [PromptPoint(192.0, 144.0, True)], image_key="frame-2")
+    segmenter.segment(make_frame(seed=1), [Click(192.0, 144.0, True)], image_key="frame-2")
     assert segmenter.encoder_runs == 2 and len(runs) == 2
 
     # Without a key nothing is cached.
-    segmenter.segment(frame, [PromptPoint(192.0, 144.0, True)])
-    segmenter.segment(frame, [PromptPoint(192.0, 144.0, True)])
+    segmenter.segment(frame, [Click(192.0, 144.0, True)])
+    segmenter.segment(frame, [Click(192.0, 144.0, True)])
     assert segmenter.encoder_runs == 4 and len(runs) == 4
 
 
 def test_a_new_segmenter_reads_embeddings_from_disk(tiny_sam_checkpoint, tmp_path):
     frame = make_frame()
-    click = [PromptPoint(192.0, 144.0, True)]
+    click = [Click(192.0, 144.0, True)]
     first = SamSegmenter(tiny_sam_checkpoint, cache_dir=tmp_path).segment(frame, click, image_key="seq/3 frame:7")
 
     files = list((tmp_path / SamSegmenter(tiny_sam_checkpoint).fingerprint).iterdir())
@@ -222,7 +222,7 @@ def test_a_new_segmenter_reads_embeddings_from_disk(tiny_sam_checkpoint, tmp_pat
 def test_embeddings_are_kept_at_half_precision_without_moving_the_mask(tiny_sam_checkpoint, tmp_path):
     frame = make_frame(seed=3)
     segmenter = SamSegmenter(tiny_sam_checkpoint, cache_dir=tmp_path)
-    clicks = [PromptPoint(150.0, 120.0, True), PromptPoint(260.0, 200.0, False)]
+    clicks = [Click(150.0, 120.0, True), Click(260.0, 200.0, False)]
     ours = segmenter.segment(frame, clicks, image_key="frame-9")
     (stored,) = (tmp_path / segmenter.fingerprint).iterdir()
     features = torch.load(stored, weights_only=True)["features"]
@@ -247,7 +247,7 @@ def test_compute_embedding_precomputes_for_later_clicks(tiny_sam_checkpoint, tmp
 
     segmenter.compute_embedding(frame, "frame-1")
     segmenter.compute_embedding(frame, "frame-1")
-    segmenter.segment(frame, [PromptPoint(192.0, 144.0, True)], image_key="frame-1")
+    segmenter.segment(frame, [Click(192.0, 144.0, True)], image_key="frame-1")
 
     assert segmenter.has_embedding("frame-1")
     assert segmenter.encoder_runs == 1
@@ -255,7 +255,7 @@ def test_compute_embedding_precomputes_for_later_clicks(tiny_sam_checkpoint, tmp
 
 def test_memory_cache_keeps_the_most_recently_used_frames(tiny_sam_checkpoint):
     segmenter = SamSegmenter(tiny_sam_checkpoint, memory_cache_size=2)
-    click = [PromptPoint(100.0, 100.0, True)]
+    click = [Click(100.0, 100.0, True)]
     frames = {key: make_frame(seed=seed) for seed, key in enumerate("abcd")}
 
     for key in "abc":
@@ -272,8 +272,8 @@ def test_memory_cache_keeps_the_most_recently_used_frames(tiny_sam_checkpoint):
 
 
 def test_a_key_reused_for_a_frame_of_another_size_is_recomputed(segmenter):
-    segmenter.segment(make_frame(288, 384), [PromptPoint(10.0, 10.0, True)], image_key="frame-1")
-    result = segmenter.segment(make_frame(287, 383), [PromptPoint(10.0, 10.0, True)], image_key="frame-1")
+    segmenter.segment(make_frame(288, 384), [Click(10.0, 10.0, True)], image_key="frame-1")
+    result = segmenter.segment(make_frame(287, 383), [Click(10.0, 10.0, True)], image_key="frame-1")
 
     assert result.mask.shape == (287, 383)
     assert segmenter.encoder_runs == 2

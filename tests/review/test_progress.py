@@ -14,7 +14,7 @@ from masks.models import Mask, Track
 from masks.services import accept_mask, reject_mask, save_mask
 from review.selectors import sequence_statistics
 from review.services import set_status
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 
 pytestmark = pytest.mark.django_db
@@ -55,13 +55,13 @@ def test_proposals_are_not_progress(proposed, user):
 
 def test_not_ready_for_review_while_proposals_wait(proposed, user):
     with pytest.raises(InvalidInput, match="while 5 proposals wait for review on 5 frames"):
-        set_status(sequence=proposed, status=Sequence.Status.READY_FOR_REVIEW, user=user)
+        set_status(sequence=proposed, status=FrameSequence.Status.READY_FOR_REVIEW, user=user)
     proposed.refresh_from_db()
-    assert proposed.status == Sequence.Status.IN_PROGRESS
+    assert proposed.status == FrameSequence.Status.IN_PROGRESS
     for mask in Mask.objects.filter(source=Mask.Source.PROPAGATED):
         accept_mask(mask=mask, user=user)
-    set_status(sequence=proposed, status=Sequence.Status.READY_FOR_REVIEW, user=user)
-    assert Sequence.objects.get(pk=proposed.pk).status == Sequence.Status.READY_FOR_REVIEW
+    set_status(sequence=proposed, status=FrameSequence.Status.READY_FOR_REVIEW, user=user)
+    assert FrameSequence.objects.get(pk=proposed.pk).status == FrameSequence.Status.READY_FOR_REVIEW
 
 
 def test_the_status_api_refuses_with_the_count(api, proposed):

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from findings.services import create_finding
 from masks.models import Mask, Track
 from masks.services import accept_mask, save_mask
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from tags.models import Tag
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_status_api_sets_and_validates(api, sequence):
 
 
 def test_sequence_list_shows_counts_and_filters(client, user, annotated):
-    other = Sequence.objects.create(name="Bronchoscopy A", procedure="bronchoscopy", status="done")
+    other = FrameSequence.objects.create(name="Bronchoscopy A", procedure="bronchoscopy", status="done")
     client.force_login(user)
     page = client.get("/").content.decode()
     assert "Synthetic" in page and "Bronchoscopy A" in page

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from sequences.deidentify import burnt_in_text, deidentify, field_of_view
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from sequences.services import import_sequence
 
 HEIGHT, WIDTH = 288, 384
@@ -133,7 +133,7 @@ def test_import_form_deidentifies_by_default(client, user, media_root):
         "name": "Uploaded", "procedure": "colonoscopy", "every_nth": 1, "description": "", "files": [upload],
         "deidentify": "on",
     })
-    sequence = Sequence.objects.get()
+    sequence = FrameSequence.objects.get()
     assert sequence.deidentified
     assert_deidentified(cv2.imread(str(media_root / sequence.frames.get().image.name)), image)
 
@@ -147,10 +147,10 @@ def test_import_command_deidentifies_unless_told_not_to(tmp_path, media_root):
     out = io.StringIO()
     call_command("import_sequence", str(folder), "--name", "Default", stdout=out)
     assert "de-identified" in out.getvalue()
-    default = Sequence.objects.get(name="Default")
+    default = FrameSequence.objects.get(name="Default")
     assert default.deidentified
     assert_deidentified(cv2.imread(str(media_root / default.frames.get().image.name)), image)
     call_command("import_sequence", str(folder), "--name", "Raw", "--no-deidentify", stdout=io.StringIO())
-    raw = Sequence.objects.get(name="Raw")
+    raw = FrameSequence.objects.get(name="Raw")
     assert not raw.deidentified
     assert (media_root / raw.frames.get().image.name).read_bytes() == (folder / "frame0.png").read_bytes()

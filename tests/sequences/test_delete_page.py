@@ -8,7 +8,7 @@ import pytest
 from accounts.roles import REVIEWER, assign_role
 from masks.models import Mask
 from masks.services import save_mask
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from tags.models import Tag
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +30,13 @@ def test_a_manager_confirms_then_the_rows_and_files_go(client, user, masked, med
     assert f'href="/sequences/{masked.id}/delete/"' in detail
     confirmation = client.get(f"/sequences/{masked.id}/delete/")
     assert confirmation.status_code == 200 and "6 frames, 1 mask," in confirmation.content.decode()
-    assert Sequence.objects.filter(pk=masked.pk).exists()  # asking deletes nothing
+    assert FrameSequence.objects.filter(pk=masked.pk).exists()  # asking deletes nothing
     folders = [media_root / "sequences" / str(masked.id), media_root / "masks" / str(masked.id)]
     assert all(folder.is_dir() for folder in folders)
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(f"/sequences/{masked.id}/delete/")
     assert answer.status_code == 302 and answer.url == "/"
-    assert not Sequence.objects.filter(pk=masked.pk).exists()
+    assert not FrameSequence.objects.filter(pk=masked.pk).exists()
     assert not Frame.objects.filter(sequence_id=masked.pk).exists() and not Mask.objects.exists()
     assert not any(folder.exists() for folder in folders)
 
@@ -48,4 +48,4 @@ def test_only_managers_may_delete(client, django_user_model, masked):
     assert "/delete/" not in client.get(f"/sequences/{masked.id}/").content.decode()
     assert client.get(f"/sequences/{masked.id}/delete/").status_code == 403
     assert client.post(f"/sequences/{masked.id}/delete/").status_code == 403
-    assert Sequence.objects.filter(pk=masked.pk).exists()
+    assert FrameSequence.objects.filter(pk=masked.pk).exists()

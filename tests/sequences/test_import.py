@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.services import ImportFailed, import_sequence
 from tests.conftest import write_frames
 
@@ -25,7 +25,7 @@ def numbered_image(number: int, size=(48, 64)) -> np.ndarray:
     return image
 
 
-def stored_numbers(sequence: Sequence, media_root: Path) -> list[int]:
+def stored_numbers(sequence: FrameSequence, media_root: Path) -> list[int]:
     numbers = []
     for frame in sequence.frames.order_by("index"):
         image = cv2.imread(str(media_root / frame.image.name))
@@ -97,7 +97,7 @@ def test_zip_entry_escaping_its_folder_rejects_the_whole_zip(tmp_path, media_roo
     })
     with pytest.raises(ImportFailed, match="escapes its folder"):
         import_sequence(source=archive, name="Evil")
-    assert not Sequence.objects.exists() and not Frame.objects.exists()
+    assert not FrameSequence.objects.exists() and not Frame.objects.exists()
     assert not list(media_root.rglob("*.png"))
 
 
@@ -105,7 +105,7 @@ def test_source_without_any_readable_image_leaves_nothing(tmp_path, media_root):
     archive = make_zip(tmp_path / "empty.zip", {"readme.txt": b"no images"})
     with pytest.raises(ImportFailed, match="No readable image"):
         import_sequence(source=archive, name="Empty")
-    assert not Sequence.objects.exists()
+    assert not FrameSequence.objects.exists()
     assert not list(media_root.rglob("*"))
 
 
@@ -137,7 +137,7 @@ def test_broken_video_is_rejected_cleanly(tmp_path, media_root):
     video.write_bytes(b"\x00" * 1000)
     with pytest.raises(ImportFailed):
         import_sequence(source=video, name="Broken")
-    assert not Sequence.objects.exists()
+    assert not FrameSequence.objects.exists()
     assert not list(media_root.rglob("*.png"))
 
 
@@ -158,7 +158,7 @@ def test_failure_while_writing_removes_frames_already_written(tmp_path, media_ro
     with pytest.raises(OSError, match="disk full"):
         import_sequence(source=folder, name="Interrupted")
     assert calls == [0, 1, 2]
-    assert not Sequence.objects.exists()
+    assert not FrameSequence.objects.exists()
     assert not list(media_root.rglob("*.png"))
 
 
@@ -166,7 +166,7 @@ def test_import_sequence_command(tmp_path, media_root):
     folder = write_frames(tmp_path / "colon", [numbered_image(i) for i in range(4)])
     out = io.StringIO()
     call_command("import_sequence", str(folder), "--procedure", "colonoscopy", "--every-nth", "2", stdout=out)
-    sequence = Sequence.objects.get()
+    sequence = FrameSequence.objects.get()
     assert sequence.name == "colon" and sequence.procedure == "colonoscopy"
     assert sequence.frames.count() == 2
     assert "2 frames" in out.getvalue()
@@ -202,12 +202,13 @@ def test_an_import_abandoned_mid_way_is_removed_by_the_next_import(tmp_path, med
 
     from sequences.services import ABANDONED_IMPORT_AGE, sequence_dir
 
-    killed = Sequence.all_objects.create(name="killed", importing=True)
-    running = Sequence.all_objects.create(name="running", importing=True)
-    Sequence.all_objects.filter(pk=killed.pk).update(created_at=timezone.now() - ABANDONED_IMPORT_AGE - timedelta(1))
+    killed = FrameSequence.all_objects.create(name="killed", importing=True)
+    running = FrameSequence.all_objects.create(name="running", importing=True)
+    abandoned = timezone.now() - ABANDONED_IMPORT_AGE - timedelta(1)
+    FrameSequence.all_objects.filter(pk=killed.pk).update(created_at=abandoned)
     for sequence in (killed, running):
         (media_root / sequence_dir(sequence.pk) / "frames").mkdir(parents=True)
     import_sequence(source=write_frames(tmp_path / "f", [numbered_image(1)]), name="next")
-    assert not Sequence.all_objects.filter(pk=killed.pk).exists()
+    assert not FrameSequence.all_objects.filter(pk=killed.pk).exists()
     assert not (media_root / sequence_dir(killed.pk)).exists()
-    assert Sequence.all_objects.filter(pk=running.pk).exists() and (media_root / sequence_dir(running.pk)).exists()
+    assert FrameSequence.all_objects.filter(pk=running.pk).exists() and (media_root / sequence_dir(running.pk)).exists()

@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from sequences import services
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.services import import_sequence
 from tests.conftest import write_frames
 
@@ -53,13 +53,13 @@ class OtherUser(threading.Thread):
             while not self.done.is_set():
                 started = time.monotonic()
                 try:
-                    Sequence.objects.filter(pk=self.sequence_id).update(description=f"save {number}")
+                    FrameSequence.objects.filter(pk=self.sequence_id).update(description=f"save {number}")
                 except OperationalError as exc:
                     self.errors.append(str(exc))
                 self.waits.append(time.monotonic() - started)
-                if Sequence.all_objects.filter(name="Long", importing=True).exists():
+                if FrameSequence.all_objects.filter(name="Long", importing=True).exists():
                     self.saw_import_running = True
-                    self.saw_it_listed |= Sequence.objects.filter(name="Long").exists()
+                    self.saw_it_listed |= FrameSequence.objects.filter(name="Long").exists()
                 number += 1
                 time.sleep(0.02)
         finally:
@@ -67,7 +67,7 @@ class OtherUser(threading.Thread):
 
 
 def test_other_writers_are_not_locked_out_while_a_long_import_runs(tmp_path, monkeypatch):
-    other = Sequence.objects.create(name="Other")
+    other = FrameSequence.objects.create(name="Other")
     folder = write_frames(tmp_path / "long", [np.full((48, 64, 3), i % 250, np.uint8) for i in range(FRAMES)])
     slowed_store(monkeypatch, 0.01)
     user = OtherUser(other.id)
@@ -83,8 +83,8 @@ def test_other_writers_are_not_locked_out_while_a_long_import_runs(tmp_path, mon
     assert elapsed > 1.5 and len(user.waits) > 20
     assert max(user.waits) < 0.4
     assert user.saw_import_running and not user.saw_it_listed
-    assert report.frame_count == FRAMES and not Sequence.objects.get(name="Long").importing
-    assert Sequence.objects.get(pk=other.id).description.startswith("save ")
+    assert report.frame_count == FRAMES and not FrameSequence.objects.get(name="Long").importing
+    assert FrameSequence.objects.get(pk=other.id).description.startswith("save ")
 
 
 def test_failure_midway_leaves_no_sequence_no_frame_and_no_file(tmp_path, media_root, monkeypatch):
@@ -92,14 +92,14 @@ def test_failure_midway_leaves_no_sequence_no_frame_and_no_file(tmp_path, media_
     slowed_store(monkeypatch, 0, fail_at=FRAMES - 10)
     with pytest.raises(OSError, match="disk full"):
         import_sequence(source=folder, name="Interrupted")
-    assert not Sequence.all_objects.exists()
+    assert not FrameSequence.all_objects.exists()
     assert not Frame.objects.exists()
     assert not list(media_root.rglob("*.*"))
 
 
 def test_sequences_still_importing_are_hidden_from_pages_and_the_api(client, api, user):
-    done = Sequence.objects.create(name="Complete")
-    hidden = Sequence.all_objects.create(name="Half imported", importing=True)
+    done = FrameSequence.objects.create(name="Complete")
+    hidden = FrameSequence.all_objects.create(name="Half imported", importing=True)
     client.force_login(user)
     assert "Half imported" not in client.get("/").content.decode()
     assert client.get(f"/sequences/{hidden.id}/").status_code == 404

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 
 pytestmark = pytest.mark.django_db
 
@@ -25,5 +25,5 @@ def test_two_uploaded_images_of_one_name_are_refused(client, user, media_root):
     })
     assert response.status_code == 200
     assert "Several uploaded files are named frame1.png" in response.content.decode()
-    assert not Sequence.all_objects.exists() and not Frame.objects.exists()
+    assert not FrameSequence.all_objects.exists() and not Frame.objects.exists()
     assert not list(media_root.rglob("*.*"))

@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.services import ImportFailed, import_sequence
 from sequences.sources import FrameTooLarge, ImageRejected, check_image_header
 
@@ -52,7 +52,7 @@ def bomb_zip(path: Path, *, entry_bytes: int, name: str = "big.png") -> Path:
 
 
 def nothing_left(media_root: Path) -> bool:
-    return not Sequence.all_objects.exists() and not Frame.objects.exists() and not list(media_root.rglob("*.*"))
+    return not FrameSequence.all_objects.exists() and not Frame.objects.exists() and not list(media_root.rglob("*.*"))
 
 
 # --- zip bombs --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_pages_need_a_login(client, url):
 def test_upload_several_images(client, user):
     client.force_login(user)
     response = client.post("/sequences/import/", form([png_upload("f10.png", 10), png_upload("f9.png", 9)]))
-    sequence = Sequence.objects.get()
+    sequence = FrameSequence.objects.get()
     assert response.status_code == 302 and response.url == f"/sequences/{sequence.id}/annotate/"
     assert sequence.procedure == "bronchoscopy" and sequence.frames.count() == 2
     assert [f.original_name for f in sequence.frames.order_by("index")] == ["f9.png", "f10.png"]
@@ -48,7 +48,7 @@ def test_upload_zip(client, user):
             archive.writestr(f"seq/{number}.png", cv2.imencode(".png", np.zeros((8, 8, 3), np.uint8))[1].tobytes())
     upload = SimpleUploadedFile("procedure.zip", buffer.getvalue(), content_type="application/zip")
     client.post("/sequences/import/", form([upload], every_nth=2))
-    assert Sequence.objects.get().frames.count() == 2
+    assert FrameSequence.objects.get().frames.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_bad_uploads_get_a_form_error_and_import_nothing(client, user, files, me
     response = client.post("/sequences/import/", form(files))
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not Sequence.objects.exists()
+    assert not FrameSequence.objects.exists()
 
 
 def test_sequence_list_shows_counts(client, user, sequence):
@@ -94,4 +94,4 @@ def test_upload_larger_than_the_limit_is_refused(client, user, settings):
     client.force_login(user)
     response = client.post("/sequences/import/", form([png_upload("big.png")]))
     assert "at most 100 bytes are accepted here (MAX_UPLOAD_BYTES)" in response.content.decode()
-    assert not Sequence.objects.exists()
+    assert not FrameSequence.objects.exists()

@@ -11,10 +11,10 @@ from django.core.management import call_command
 
 from datasets.services import export_path
 from masks.storage import absolute
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tests.datasets.factories import write_dataset
 from training.data import load_export
-from training.inference import Segmenter
+from training.inference import TrainedNetwork
 from training.models import TrainedModel
 from training.trainer import dice, mean_dice
 
@@ -56,9 +56,9 @@ def test_hold_out_reports_validation_and_test_dice(dataset, tmp_path):
     assert [len(figures["split"][side]) for side in ("train", "val", "test")] == [2, 1, 1]
     # In place the kept network stays: its Dice on each held-out side, scored here frame by frame.
     model = TrainedModel.objects.get(pk=figures["model_id"])
-    segmenter = Segmenter(absolute(model.checkpoint.name))
+    segmenter = TrainedNetwork(absolute(model.checkpoint.name))
     data = load_export(export_path(model.run.export.file.name))
-    names = dict(Sequence.objects.values_list("id", "name"))
+    names = dict(FrameSequence.objects.values_list("id", "name"))
     for side, figure in (("val", "val_dice_best_epoch"), ("test", "test_dice")):
         samples = data.splits[side]
         assert sorted({names[int(s.group)] for s in samples}) == figures["split"][side]

@@ -15,7 +15,7 @@ from sequences.services import import_sequence
 from tests.conftest import write_frames
 from tests.findings.factories import class_image
 from training.classifier import FeatureCache, train_classifier
-from training.inference import Segmenter
+from training.inference import TrainedNetwork
 from training.network import CLASSIFIER, Checkpoint
 from training.preannotation import run_preannotation, start_preannotation
 from training.services import store_model
@@ -56,7 +56,7 @@ def test_it_recognises_unseen_frames_and_keeps_thresholds_and_groups(trained, tm
     assert len(checkpoint.finding_thresholds) == 3 and all(0 < t < 1 for t in checkpoint.finding_thresholds)
     assert checkpoint.finding_groups == GROUPS
     checkpoint.save(tmp_path / "model.pt")
-    segmenter = Segmenter(Checkpoint.load(tmp_path / "model.pt"))
+    segmenter = TrainedNetwork(Checkpoint.load(tmp_path / "model.pt"))
     assert segmenter.finding_thresholds == pytest.approx(checkpoint.finding_thresholds)
     right = 0
     for sample in samples(3, 7):

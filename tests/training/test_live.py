@@ -24,7 +24,7 @@ from sequences.synthetic import make_sequence
 from tags.taxonomy import install_default_tags
 from tests.conftest import write_frames
 from tests.training.conftest import POLYP_CONFIG
-from training.inference import Segmenter
+from training.inference import TrainedNetwork
 from training.live import ImageFiles, LivePipeline, VideoError, VideoFile, overlay, play, probe_video
 from training.live_streams import LIVE_STREAMS
 from training.models import LiveVideo
@@ -80,7 +80,7 @@ def test_overlay_colours_only_where_the_mask_is():
 def test_the_pipeline_returns_overlaid_frames_where_the_model_predicts(trained, unseen, tmp_path):
     images, masks = unseen
     folder = write_frames(tmp_path / "frames", images)
-    pipeline = LivePipeline(Segmenter(trained.checkpoint), {"Polyp": RED}, quality=95)
+    pipeline = LivePipeline(TrainedNetwork(trained.checkpoint), {"Polyp": RED}, quality=95)
     frames = list(play(pipeline, ImageFiles([(i, folder / f"frame_{i}.png") for i in range(3)]), fps=0))
     assert [f.index for f in frames] == [0, 1, 2]
     for frame, image, mask in zip(frames, images, masks, strict=True):
@@ -95,7 +95,7 @@ def test_the_pipeline_returns_overlaid_frames_where_the_model_predicts(trained, 
 
 def test_play_paces_frames_to_the_rate_and_loops(trained, unseen, tmp_path):
     folder = write_frames(tmp_path / "frames", unseen[0][:2])
-    pipeline = LivePipeline(Segmenter(trained.checkpoint), {})
+    pipeline = LivePipeline(TrainedNetwork(trained.checkpoint), {})
     now = [0.0]
     slept = []
 
@@ -227,7 +227,7 @@ def test_a_video_file_plays_frame_by_frame_at_its_rate_and_loops(trained, unseen
         assert image.dtype == np.uint8 and image.shape == original.shape
         assert np.abs(image.astype(int) - original).mean() < 8  # RGB as written, up to MJPEG's loss
 
-    pipeline = LivePipeline(Segmenter(trained.checkpoint), {"Polyp": RED})
+    pipeline = LivePipeline(TrainedNetwork(trained.checkpoint), {"Polyp": RED})
     now = [0.0]
     slept = []
 

@@ -14,7 +14,7 @@ from masks.storage import absolute
 from tags.models import Tag
 from tests.datasets.factories import annotated_sequence
 from training.data import load_export
-from training.inference import Segmenter
+from training.inference import TrainedNetwork
 from training.models import TrainedModel, TrainingRun
 from training.services import run_training, start_training, train_config
 
@@ -56,7 +56,7 @@ def test_a_run_records_every_epoch_and_stores_a_usable_model(export, user):
     model = TrainedModel.objects.get(run=run)
     assert model.class_names == ["Polyp"] and model.input_size == [32, 64] and model.export == export
     assert set(model.metrics) >= {"val_dice", "test_dice", "ms_per_frame", "best_epoch", "epochs"}
-    segmenter = Segmenter(absolute(model.checkpoint.name))
+    segmenter = TrainedNetwork(absolute(model.checkpoint.name))
     image = load_export(export_path(export.file.name)).splits["test"][0].image
     assert segmenter.predict(image).masks["Polyp"].shape == (48, 64)
 
@@ -140,7 +140,7 @@ def test_findings_head_learns_from_the_exports_frame_findings(polyp, user):
     assert run_training(run.id) == "succeeded"
     model = TrainedModel.objects.get()
     assert model.finding_names == ["Blur"]
-    prediction = Segmenter(absolute(model.checkpoint.name)).predict(data.splits["train"][0].image)
+    prediction = TrainedNetwork(absolute(model.checkpoint.name)).predict(data.splits["train"][0].image)
     assert set(prediction.findings) == {"Blur"} and 0 <= prediction.findings["Blur"] <= 1
     # per finding AUC, F1 at the threshold chosen on the validation frames, support: reported with the model
     scored = model.metrics["val_findings"]["per_class"]["Blur"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.inference import Segmenter
+from training.inference import TrainedNetwork
 from training.trainer import Sample, TrainConfig, choose_threads, mean_dice, train
 from vision.metrics import dice
 
@@ -36,7 +36,7 @@ def test_short_training_lowers_the_loss_and_beats_an_untrained_network(short_run
 
 
 def test_segmenter_predicts_probability_maps_at_the_frame_size(short_run, lesion_data):
-    segmenter = Segmenter(short_run[0].checkpoint)
+    segmenter = TrainedNetwork(short_run[0].checkpoint)
     sample = lesion_data[1][0]
     prediction = segmenter.predict(sample.image)
     assert list(prediction.masks) == ["Polyp"] and prediction.findings == {}
@@ -53,7 +53,7 @@ def test_segmenter_predicts_probability_maps_at_the_frame_size(short_run, lesion
 def test_test_time_flips_make_the_prediction_mirror_with_the_frame(short_run, lesion_data):
     sample = lesion_data[1][2]
     mirrored = np.ascontiguousarray(sample.image[:, ::-1])
-    plain, flipped = Segmenter(short_run[0].checkpoint), Segmenter(short_run[0].checkpoint, flips=True)
+    plain, flipped = TrainedNetwork(short_run[0].checkpoint), TrainedNetwork(short_run[0].checkpoint, flips=True)
     # Averaged over the flips, the answer for a mirrored frame is the mirrored answer: a plain network's is not.
     assert np.allclose(flipped.predict(mirrored).masks["Polyp"][:, ::-1], flipped.predict(sample.image).masks["Polyp"],
                        atol=1e-4)

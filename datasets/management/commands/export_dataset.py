@@ -6,7 +6,7 @@ from core.errors import InvalidInput
 from datasets.management.commands.import_masks import tag_by_name
 from datasets.models import DatasetExport
 from datasets.services import copy_export_zip, create_export, run_export
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 
 
@@ -31,13 +31,13 @@ class Command(BaseCommand):
         if not out.endswith(".zip"):
             raise CommandError("--out must name a .zip file.")
         if sequences:
-            found = {s.id: s for s in Sequence.objects.filter(pk__in=sequences)}
+            found = {s.id: s for s in FrameSequence.objects.filter(pk__in=sequences)}
             missing = [str(i) for i in sequences if i not in found]
             if missing:
                 raise CommandError(f"No sequence with id {', '.join(missing)}.")
             chosen = list(found.values())
         else:
-            chosen = list(Sequence.objects.all())
+            chosen = list(FrameSequence.objects.all())
         if tags:
             chosen_tags = [tag_by_name(t) for t in tags]
         else:

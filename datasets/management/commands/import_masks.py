@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import InvalidInput
 from datasets.services import MATCH_MODES, import_masks
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from tags.models import Tag
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true", help="Replace existing manual masks of the tag.")
 
     def handle(self, *args, sequence_id, masks_dir, tag, match, color, replace, **options):
-        sequence = Sequence.objects.filter(pk=sequence_id).first()
+        sequence = FrameSequence.objects.filter(pk=sequence_id).first()
         if sequence is None:
             raise CommandError(f"No sequence with id {sequence_id}.")
         try:

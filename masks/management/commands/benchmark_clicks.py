@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from masks.evaluation.clicks import format_table, run_click_protocol
 from masks.management.benchmarks import SEGMENTER_CHOICES, SEGMENTER_HELP, chosen_segmenter, read_dataset
-from masks.segmentation.base import PromptPoint
+from masks.segmentation.base import Click
 from masks.services import segment_image
 
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                     count += 1
             extra["encoder_s_per_frame"] = (time.perf_counter() - started) / max(1, count)
 
-        def segment(image: np.ndarray, points: list[PromptPoint], key: str) -> np.ndarray:
+        def segment(image: np.ndarray, points: list[Click], key: str) -> np.ndarray:
             return segment_image(image=image, points=points, image_key=key).segmentation.mask
 
         def progress(done: int, total: int, key: str) -> None:

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from masks import storage
 from masks.models import Mask
 from masks.services import remove_orphan_files
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         orphans = []
         if fix:
             Mask.objects.filter(pk__in=[m.id for m in missing]).delete()
-            for sequence_id in Sequence.objects.values_list("id", flat=True):
+            for sequence_id in FrameSequence.objects.values_list("id", flat=True):
                 orphans += remove_orphan_files(sequence_id=sequence_id, older_than=60)
         for name in orphans:
             self.stdout.write(f"removed file without a row: {name}")

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from masks.embeddings import compute_embeddings, sam_in_use
 from masks.models import FrameEmbedding
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("sequence_id", type=int)
 
     def handle(self, *args, sequence_id: int, **options):
-        sequence = Sequence.objects.filter(pk=sequence_id).first()
+        sequence = FrameSequence.objects.filter(pk=sequence_id).first()
         if sequence is None:
             raise CommandError(f"No sequence with id {sequence_id}.")
         sam = sam_in_use()

@@ -5,7 +5,7 @@ import cv2
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from sequences.services import import_sequence
 from sequences.synthetic import make_sequence
 from tags.models import Procedure
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if user is None:
             user = User.objects.create_superuser(username=username, email="", password=password)
             self.stdout.write(f"Created login {username} / {password} (change it in the admin).")
-        if Sequence.objects.filter(name=DEMO_NAME).exists():
+        if FrameSequence.objects.filter(name=DEMO_NAME).exists():
             self.stdout.write("Demo sequence already present.")
             return
         images, _ = make_sequence(count=frames)

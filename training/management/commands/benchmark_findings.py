@@ -4,7 +4,7 @@ the minutes, and score it on images it never saw.
 The folder is imported through the product's own import (:func:`findings.imports.import_class_folders`: one
 one-frame sequence per image, with its class's finding) into the database this command runs against; each
 training is the product's own (an export split by sequence, :func:`training.services.train_on_export`); every
-score comes from the product's inference (:class:`training.inference.Segmenter`, as the live page runs it).
+score comes from the product's inference (:class:`training.inference.TrainedNetwork`, as the live page runs it).
 
 Two protocols. By default, ``--folds`` stratified cross-validation of DIR: each fold's images are scored by the
 network trained on the others (of which ``--val-fraction`` is its validation split, where thresholds are
@@ -36,12 +36,12 @@ from datasets.services import create_export, delete_export, export_path, run_exp
 from findings.imports import import_class_folders
 from findings.management.commands.import_findings import parse_mapping
 from findings.models import FrameFinding
-from sequences.models import Frame, Sequence
+from sequences.models import Frame, FrameSequence
 from sequences.selectors import frame_rgb
 from tags.models import Procedure, Tag
 from training.classifier import FeatureCache, precompute_features
 from training.data import load_export
-from training.inference import Segmenter
+from training.inference import TrainedNetwork
 from training.management.commands.train_model import parse_size
 from training.recognition import single_label_report
 from training.services import train_config, train_on_export
@@ -143,7 +143,7 @@ class Command(BaseCommand):
 
     # --- steps ---
 
-    def import_folder(self, folder: Path, mapping: dict, o: dict) -> list[Sequence]:
+    def import_folder(self, folder: Path, mapping: dict, o: dict) -> list[FrameSequence]:
         self.stderr.write(f"importing {folder.name} …")
         report = import_class_folders(root=folder, mapping=mapping, procedure=Procedure.OTHER,
                                       deidentify=not o["no_deidentify"])
@@ -154,12 +154,12 @@ class Command(BaseCommand):
         return report.sequences
 
     @staticmethod
-    def class_tags(sequences: list[Sequence]) -> list[Tag]:
+    def class_tags(sequences: list[FrameSequence]) -> list[Tag]:
         ids = FrameFinding.objects.filter(sequence__in=sequences).values_list("tag_id", flat=True)
         return list(Tag.objects.filter(pk__in=set(ids)).order_by("order", "kind", "name"))
 
     @staticmethod
-    def class_of(sequences: list[Sequence]) -> dict[int, str]:
+    def class_of(sequences: list[FrameSequence]) -> dict[int, str]:
         """Sequence id → its one class (an image of several classes is not scored as one class: left out)."""
         classes: dict[int, list[str]] = {}
         for sequence_id, name in FrameFinding.objects.filter(sequence__in=sequences).values_list(
@@ -178,7 +178,7 @@ class Command(BaseCommand):
     def samples(self, ids: list[int], names: list[str]) -> list:
         """The images of ``ids`` as training samples, through an export as training reads them."""
         tags = list(Tag.objects.filter(name__in=names))
-        export = create_export(name="all images", sequences=Sequence.objects.filter(pk__in=ids), tags=tags,
+        export = create_export(name="all images", sequences=FrameSequence.objects.filter(pk__in=ids), tags=tags,
                                split={"train": ids, "val": [], "test": []}, enqueue=False)
         try:
             run_export(export.id)
@@ -193,7 +193,7 @@ class Command(BaseCommand):
         """Export ``split``, read it and train on it; ``minutes()``, asked once the export is read, is the
         training's budget (default: ``config.minutes``)."""
         tags = list(Tag.objects.filter(name__in=names))
-        export = create_export(name=name, sequences=Sequence.objects.filter(
+        export = create_export(name=name, sequences=FrameSequence.objects.filter(
             pk__in=[i for ids in split.values() for i in ids]), tags=tags, split=split, enqueue=False)
         try:
             run_export(export.id)
@@ -218,7 +218,7 @@ class Command(BaseCommand):
         return train_on_export(data, config, cache=cache, on_epoch=on_epoch)
 
     def score(self, result, sequences: list[int], class_of: dict[int, str], timings: list[float]) -> list:
-        segmenter = Segmenter(result.checkpoint)
+        segmenter = TrainedNetwork(result.checkpoint)
         scored = []
         frames = Frame.objects.filter(sequence_id__in=sequences, index=0).order_by("sequence_id")
         for frame in frames:
@@ -232,7 +232,7 @@ class Command(BaseCommand):
             scored.append((probabilities, class_of[frame.sequence_id], prediction.shown))
         return scored
 
-    def cross_validate(self, sequences: list[Sequence], names: list[str], config: TrainConfig, o: dict,
+    def cross_validate(self, sequences: list[FrameSequence], names: list[str], config: TrainConfig, o: dict,
                        load_during: list[float]):
         class_of = self.class_of(sequences)
         ids = sorted(s.id for s in sequences)
@@ -269,8 +269,8 @@ class Command(BaseCommand):
             scored += fold_scores
         return scored, timings, folds
 
-    def train_and_test(self, sequences: list[Sequence], test: list[Sequence], names: list[str], config: TrainConfig,
-                       o: dict, load_during: list[float]):
+    def train_and_test(self, sequences: list[FrameSequence], test: list[FrameSequence], names: list[str],
+                       config: TrainConfig, o: dict, load_during: list[float]):
         class_of = self.class_of(sequences)
         train_ids, val_ids = self.split_train_val(sorted(s.id for s in sequences), class_of, o)
         test_class = self.class_of(test)

@@ -12,11 +12,11 @@ import torch
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from sequences.selectors import frame_path
 from sequences.synthetic import make_sequence
 from tags.models import Tag
-from training.inference import Segmenter
+from training.inference import TrainedNetwork
 from training.live import ImageFiles, LivePipeline, VideoError, VideoFile, hex_to_rgb, play, probe_video
 from training.management.commands.train_model import parse_size as parse_input_size
 from training.models import TrainedModel
@@ -107,14 +107,14 @@ class Command(BaseCommand):
             raise CommandError(f"The checkpoint of model {model_id} is missing.")
         paths = []
         if sequence_id is not None:
-            sequence = Sequence.objects.filter(pk=sequence_id).first()
+            sequence = FrameSequence.objects.filter(pk=sequence_id).first()
             if sequence is None:
                 raise CommandError(f"No sequence with id {sequence_id}.")
             paths = [(f.index, frame_path(f)) for f in sequence.frames.order_by("index")]
             if not paths:
                 raise CommandError(f"Sequence {sequence_id} has no frames.")
         colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
-        return Segmenter(checkpoint_path(model)), colors, paths
+        return TrainedNetwork(checkpoint_path(model)), colors, paths
 
     def _synthetic(self, folder: Path, size: tuple[int, int], *, architecture: str, input_size: tuple[int, int]):
         width, height = size
@@ -127,4 +127,4 @@ class Command(BaseCommand):
         network = NetworkConfig(classes=1, architecture=architecture)
         checkpoint = Checkpoint(network=network, state_dict=build_network(network).state_dict(),
                                 class_names=["Polyp"], input_size=input_size)
-        return Segmenter(checkpoint), {"Polyp": (255, 0, 0)}, paths
+        return TrainedNetwork(checkpoint), {"Polyp": (255, 0, 0)}, paths

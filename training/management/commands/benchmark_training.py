@@ -38,7 +38,7 @@ from datasets.models import DatasetExport
 from datasets.services import create_export, export_path, import_dataset, run_export
 from datasets.splits import cross_validation_folds
 from training.data import load_export
-from training.inference import Segmenter
+from training.inference import TrainedNetwork
 from training.management.commands.train_model import parse_size, parse_widths
 from training.models import TrainedModel, TrainingRun
 from training.network import ARCHITECTURES
@@ -212,7 +212,7 @@ class Command(BaseCommand):
             figures["tests"] = {}
             for folder in o["test_dir"]:
                 folder = Path(folder).expanduser().resolve()
-                figures["tests"][folder.name] = score_folder(Segmenter(path), folder)
+                figures["tests"][folder.name] = score_folder(TrainedNetwork(path), folder)
                 self.stdout.write(f"test folder {folder.name}: Dice {figures['tests'][folder.name]['test_dice']:.3f}")
             figures["test_dice"] = figures["tests"][Path(o["test_dir"][0]).expanduser().resolve().name]["test_dice"]
         figures["summary"] = (
@@ -318,10 +318,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def time_full_frames(model: TrainedModel, export: DatasetExport, frames: int = 30) -> float:
-        """Median ms of Segmenter.predict on 384×288 frames (the export's, resized if they differ)."""
+        """Median ms of TrainedNetwork.predict on 384×288 frames (the export's, resized if they differ)."""
         import cv2
 
-        segmenter = Segmenter(Path(settings.MEDIA_ROOT) / model.checkpoint.name)
+        segmenter = TrainedNetwork(Path(settings.MEDIA_ROOT) / model.checkpoint.name)
         images = export_images(load_export(export_path(export.file.name)), frames)
         return time_inference(segmenter, [cv2.resize(i, (384, 288)) if i.shape[:2] != (288, 384) else i
                                           for i in images])
@@ -334,7 +334,7 @@ def sequence_dice(model: TrainedModel, export: DatasetExport) -> dict[str, dict[
     """For each of :data:`VARIANTS`: sequence id → mean Dice over its validation frames of ``model`` (through
     the product's Segmenter, at each frame's own size), for the first of the model's classes."""
     path = Path(settings.MEDIA_ROOT) / model.checkpoint.name
-    segmenters = {"plain": Segmenter(path), "flips": Segmenter(path, flips=True)}
+    segmenters = {"plain": TrainedNetwork(path), "flips": TrainedNetwork(path, flips=True)}
     data = load_export(export_path(export.file.name))
     name = data.class_names[0]
     scores: dict[str, dict[int, list[float]]] = {variant: {} for variant in VARIANTS}
@@ -346,7 +346,7 @@ def sequence_dice(model: TrainedModel, export: DatasetExport) -> dict[str, dict[
             for variant, by_sequence in scores.items()}
 
 
-def score_folder(segmenter: Segmenter, folder: Path) -> dict:
+def score_folder(segmenter: TrainedNetwork, folder: Path) -> dict:
     """Dice of ``segmenter``'s first class on every frame of a BENCHMARKS.md-layout ``folder`` (read in place,
     not imported): mean over its sequences (``test_dice``), over its frames, and per sequence."""
     name = segmenter.class_names[0]

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import InvalidInput
 from core.jobs import job_status_json
-from sequences.models import Sequence
+from sequences.models import FrameSequence
 from training.models import PreannotationJob, TrainedModel
 from training.preannotation import run_preannotation, start_preannotation
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         model = TrainedModel.objects.filter(pk=model_id).first()
         if model is None:
             raise CommandError(f"No trained model with id {model_id}.")
-        sequence = Sequence.objects.filter(pk=sequence_id).first()
+        sequence = FrameSequence.objects.filter(pk=sequence_id).first()
         if sequence is None:
             raise CommandError(f"No sequence with id {sequence_id}.")
         try:
