@@ -1,5 +1,5 @@
 """Top-level URLs: each app's pages and its JSON API (``<app>/api_urls.py``, the names in the ``api`` namespace,
-the seed's /generate_mask/ and /extrapolate_masks/ among them), the admin, login, media."""
+the scripts' /generate_mask/ and /extrapolate_masks/ among them), the admin, login, media."""
 
 from django.conf import settings
 from django.contrib import admin

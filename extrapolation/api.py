@@ -1,4 +1,4 @@
-"""JSON endpoints of extrapolation: start (the seed's /extrapolate_masks/), a sequence's jobs, tracks, review.
+"""JSON endpoints of extrapolation: start (/extrapolate_masks/), a sequence's jobs, tracks, review.
 
 A job's status and cancelling are the jobs API's (:mod:`core.jobs_api`)."""
 

@@ -42,7 +42,7 @@ def annotated_sequence(
 
 
 def write_dataset(root: Path, sequences: dict[str, tuple[list[str], int]]) -> dict[str, list[np.ndarray]]:
-    """A BENCHMARKS.md-layout folder: for each id, frames named as given (generated with the seed)."""
+    """A BENCHMARKS.md-layout folder: for each id, frames named as given (generated from ``seed``)."""
     (root / "frames").mkdir(parents=True)
     (root / "masks").mkdir()
     truth = {}

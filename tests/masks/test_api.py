@@ -1,4 +1,4 @@
-"""The JSON API: /generate_mask/ with the seed's request body, listing, deleting, authentication, bad input."""
+"""The JSON API: /generate_mask/ with the scripts' request body, listing, deleting, authentication, bad input."""
 
 from __future__ import annotations
 
