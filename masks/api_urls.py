@@ -5,7 +5,7 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
-    path("generate_mask/", api.generate_mask, name="generate-mask"),  # the scripts' endpoint (outside /api/)
+    path("generate_mask/", api.generate_mask, name="generate-mask"),  # the scripts' endpoint
     path("api/sequences/<int:sequence_id>/masks/", api.sequence_masks, name="masks"),
     path("api/sequences/<int:sequence_id>/tags/<int:tag_id>/masks/", api.tag_masks, name="tag-masks"),
     path("api/masks/restore/", api.restore_mask, name="mask-restore"),
