@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps as installed_apps
-from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
@@ -141,11 +140,6 @@ def _you(user) -> str:
     )
 
 
-def _clear_permission_caches(user) -> None:
-    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        user.__dict__.pop(cache, None)
-
-
 def assign_role(*, user, role: str | None) -> None:
     """Give ``user`` exactly ``role`` (None: no role). Managers are staff (they use the admin); the others
     not, unless they are superusers."""
@@ -157,8 +151,7 @@ def assign_role(*, user, role: str | None) -> None:
     if role is not None:
         user.groups.add(Group.objects.get(name=role))
     user.is_staff = user.is_superuser or role == MANAGER
-    user.save(update_fields=["is_staff"])
-    _clear_permission_caches(user)
+    user.save(update_fields=["is_staff"])  # permissions already asked of this object stay cached on it (Django's rule)
 
 
 def install_roles(apps=None) -> None:
@@ -183,12 +176,16 @@ def install_roles(apps=None) -> None:
 
 
 def _create_permissions(apps) -> None:
-    """Django creates permissions after the last migration; the roles need them before (a fresh database)."""
-    for app_config in apps.get_app_configs():
-        # Historical app configs have no models module; create_permissions skips such apps.
-        module = getattr(app_config, "models_module", None)
-        app_config.models_module = module or True
-        try:
-            create_permissions(app_config, apps=apps, verbosity=0)
-        finally:
-            app_config.models_module = module
+    """Django creates permissions after the last migration; the roles need them before (a fresh database). The same
+    rows Django makes (its default actions and each model's ``Meta.permissions``), for ``apps``' models as they are
+    at this migration."""
+    content_type_model = apps.get_model("contenttypes", "ContentType")
+    permission_model = apps.get_model("auth", "Permission")
+    for model in apps.get_models():
+        meta = model._meta
+        content_type, _ = content_type_model.objects.get_or_create(app_label=meta.app_label, model=meta.model_name)
+        wanted = [(f"{action}_{meta.model_name}", f"Can {action} {meta.verbose_name_raw}")
+                  for action in meta.default_permissions]
+        for codename, name in [*wanted, *meta.permissions]:
+            permission_model.objects.get_or_create(content_type=content_type, codename=codename,
+                                                   defaults={"name": name})

@@ -66,11 +66,14 @@ def test_an_inactive_user_may_do_nothing(work, people):
     assert Mask.objects.filter(pk=work["keyframe"].pk).exists()
 
 
-def test_a_role_change_takes_effect_on_the_same_user_object(people, work):
+def test_a_role_change_takes_effect_at_the_users_next_request(people, work):
+    """Django caches a user's permissions on the user object for a request; the next request reads the user anew
+    (as here: the row fetched again) and holds the new role."""
     otto = people["otto"]
     with pytest.raises(RoleRequired, match="needs the reviewer role"):
         delete_mask(mask=work["keyframe"], user=otto)
     assign_role(user=otto, role="reviewer")
+    otto = type(otto).objects.get(pk=otto.pk)
     delete_mask(mask=work["keyframe"], user=otto)
     assert not Mask.objects.filter(pk=work["keyframe"].pk).exists()
 
