@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
@@ -284,7 +285,7 @@ def _time(value) -> str | None:
 
 def job_url(job: JobRecord) -> str:
     """The job's place in the jobs API: GET its status, POST to cancel it."""
-    return f"/api/jobs/{kind_of(job).name}/{job.pk}/"
+    return reverse("api:job-of-kind", args=[kind_of(job).name, job.pk])
 
 
 def job_status_json(job: JobRecord) -> dict:

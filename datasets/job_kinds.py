@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from core.jobs import JobKind
 
 from .models import DatasetExport
@@ -18,7 +20,7 @@ def export_status(export: DatasetExport) -> dict:
         "seed": export.seed,
         "fractions": list(export.fractions),
         "size_bytes": export.size_bytes,
-        "download_url": f"/datasets/exports/{export.id}/download/" if export.file else None,
+        "download_url": reverse("datasets:download", args=[export.id]) if export.file else None,
     }
 
 

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,28 @@ from .selectors import sequence_statistics
 from .services import set_status
 
 LIST_PAGE_SIZE = 50
+_ANY_ID = 987654321  # stands for the id the annotation page appends to a URL prefix
+
+
+def _prefix(name: str, *args) -> str:
+    """The URL of ``name`` up to its last id: the page appends the id (and what follows it)."""
+    url = reverse(name, args=[*args, _ANY_ID])
+    return url[: url.index(str(_ANY_ID))]
+
+
+def _page_urls(sequence_id: int) -> dict[str, str]:
+    """The API the annotation page talks to, by the URLs' names."""
+    def of(name: str) -> str:
+        return reverse(f"api:{name}", args=[sequence_id])
+
+    return {
+        "generate": reverse("api:generate-mask"), "extrapolate": reverse("api:extrapolate-masks"),
+        "masks": of("masks"), "jobs": of("sequence-jobs"), "frames": of("frames"), "embeddings": of("embeddings"),
+        "timeline": of("timeline"), "review": of("sequence-review"), "status": of("sequence-status"),
+        "findings": of("findings"),
+        "mask": _prefix("api:mask"), "track": _prefix("api:track"), "finding": _prefix("api:finding"),
+        "tag_masks": _prefix("api:tag-masks", sequence_id),
+    }
 
 
 @login_required
@@ -172,22 +195,7 @@ def annotate(request: HttpRequest, sequence_id: int) -> HttpResponse:
             "all_tags": [[t.id, t.name, t.color] for t in Tag.objects.all()],
             "low_confidence": Mask.LOW_CONFIDENCE,
             "segmenter": {"name": status.name, "kind": status.kind, "problem": status.problem},
-            "urls": {
-                "generate": "/generate_mask/",
-                "masks": f"/api/sequences/{sequence.id}/masks/",
-                "mask": "/api/masks/",
-                "tag_masks": f"/api/sequences/{sequence.id}/tags/",
-                "extrapolate": "/extrapolate_masks/",
-                "jobs": f"/api/sequences/{sequence.id}/jobs/",
-                "track": "/api/tracks/",
-                "frames": f"/api/sequences/{sequence.id}/frames/",
-                "embeddings": f"/api/sequences/{sequence.id}/embeddings/",
-                "timeline": f"/api/sequences/{sequence.id}/timeline/",
-                "review": f"/api/sequences/{sequence.id}/review/",
-                "status": f"/api/sequences/{sequence.id}/status/",
-                "findings": f"/api/sequences/{sequence.id}/findings/",
-                "finding": "/api/findings/",
-            },
+            "urls": _page_urls(sequence.id),
         },
     }
     return render(request, "sequences/annotate.html", context)
