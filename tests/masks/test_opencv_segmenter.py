@@ -178,6 +178,29 @@ def test_geodesic_distance_is_euclidean_on_flat_cost_and_long_across_a_wall():
     assert walled[20, 35] > walled[20, 25] + 90
 
 
+def test_geodesic_distance_matches_dijkstra_on_an_uneven_cost():
+    import heapq
+
+    cost = (1.0 + 0.5 * np.random.default_rng(3).random((15, 11))).astype(np.float32)
+    seed = (4, 7)
+    exact = np.full(cost.shape, np.inf)
+    exact[seed] = 0.0
+    queue = [(0.0, seed)]
+    while queue:
+        found, (r, c) = heapq.heappop(queue)
+        if found > exact[r, c]:
+            continue
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                rr, cc = r + dr, c + dc
+                if (dr or dc) and 0 <= rr < 15 and 0 <= cc < 11:
+                    step = found + float(cost[r, c] + cost[rr, cc]) / 2 * np.hypot(dr, dc)
+                    if step < exact[rr, cc]:
+                        exact[rr, cc] = step
+                        heapq.heappush(queue, (step, (rr, cc)))
+    assert np.allclose(geodesic_distance(cost, seed), exact, rtol=1e-5)
+
+
 def test_click_protocol_on_synthetic_frames_converges(tmp_path):
     (tmp_path / "frames").mkdir()
     (tmp_path / "masks").mkdir()
