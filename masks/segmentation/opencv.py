@@ -15,8 +15,9 @@ product passes the pretrained backbone's, ``masks.segmenters``). How a list of c
 4. Every later click proposes a correction of the previous mask around itself. Its reach is ``reach``
    times its geodesic distance to the part of the previous mask where it would be right (for a '+'
    click, the mask; for a '-' click, the background): a click far inside a wrong area flips a large
-   region, a click next to the boundary a small one. Pixels geodesically closer to an earlier click
-   of the other sign are not flipped.
+   region, a click next to the boundary a small one; a '+' click's region also ends at its most salient
+   outline outside the mask (step 3's rule), so a click on a missed part of the object does not flood the flat
+   tissue around it. Pixels geodesically closer to an earlier click of the other sign are not flipped.
 5. Each proposal is refined by colour: GrabCut (colour Gaussian mixtures of the object and its
    surroundings, and a graph cut), run on a crop around the proposal, may move the outline only
    within a narrow band (``band`` × √area) around it. The clicks, the dark border and the inner half
@@ -418,6 +419,13 @@ class OpenCVSegmenter:
             reach = _MIN_REACH
         else:
             reach = max(_MIN_REACH, self.reach * float(distance[right_side].min()))
+            if positive:
+                # a '+' click away from the mask designates another part of the object: like the first click's,
+                # it ends at its most salient outline, not wherever the reach happens to fall in flat tissue
+                similarity = self._similarity(frame, seed) if frame.features is not None else None
+                level = salient_threshold(distance, frame.fov & ~right_side, frame.edge, frame.inner, similarity,
+                                          self.feature_contrast)
+                reach = max(_MIN_REACH, min(reach, level))
         flip = (distance < reach) & (distance < rival) & frame.fov
         # the core of the flipped region holds whatever the colours say
         core = (distance < max(_MIN_REACH, self.core * reach)) & (distance < rival) & frame.fov

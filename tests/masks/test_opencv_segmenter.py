@@ -306,3 +306,16 @@ def test_a_click_on_a_textured_region_selects_the_region_of_that_texture():
     blind = OpenCVSegmenter().segment(image, click).mask
     assert jaccard(seeing, region) > 0.85
     assert jaccard(blind, region) < 0.2
+
+
+def test_a_positive_click_on_a_far_part_of_the_object_takes_that_part_not_the_tissue_around_it():
+    image, truth = synthetic_frame(blobs=((0.3, 0.25, 0.12, 0.08), (0.65, 0.75, 0.12, 0.08)), seed=5)
+    near = np.zeros_like(truth)
+    near[: truth.shape[0] // 2, : truth.shape[1] // 2] = True
+    first = first_click(truth & near)
+    second = first_click(truth & ~near)
+    segmenter = OpenCVSegmenter()
+    one = segmenter.segment(image, [first]).mask
+    assert jaccard(one, truth & near) > 0.8 and not (one & ~near).any()
+    both = segmenter.segment(image, [first, second]).mask
+    assert jaccard(both, truth) > 0.8
