@@ -21,8 +21,12 @@ Method, per direction (forwards after a keyframe, backwards before it), frame by
    point prompt at the mask's innermost pixel with the mask as prior; its answer is kept only if it
    agrees with the propagated mask (IoU ≥ ``segmenter_min_iou``), so a segmenter cannot jump objects.
 4. **Learned features** (``feature_side`` > 0, the default). Each pixel of the new frame also reads the
-   label of the keyframe pixels it resembles most in the pretrained backbone's feature space
-   (:mod:`extrapolation.affinity`): this survives jumps, blur and occlusions that break the flow. The two
+   label of the memory pixels it resembles most in the pretrained backbone's feature space
+   (:mod:`extrapolation.affinity`): this survives jumps, blur and occlusions that break the flow. The memory
+   holds the keyframe and the last *trusted* propagated frame: a frame is memorised only where the flow's and
+   the features' answers agree (IoU ≥ ``memory_agreement``), two independent cues that are rarely wrong
+   together, so the memory follows the object's change of appearance without memorising the frames where
+   the walk went wrong (memorising every frame let those errors feed forward). The two
    answers are mixed per pixel by the flow's *reliability* (its best source's regional evidence, step 2):
    on small motion the flow keeps its precise boundary, after a jump the features take over. Where the
    flow is unreliable the coarse (stride-8) feature answer's boundary is refined by GrabCut on the frame's
@@ -86,8 +90,10 @@ class PropagationParams:
     ``segmenter_min_iou``: a segmenter's refinement is kept only if it overlaps the propagated mask this much.
     ``feature_side``: long side (pixels) frames are resized to for the backbone's features; 0 turns the
     learned path off (288 scored as well as 384 on CVC-ClinicDB at 60 % of the time; 512 scored lower).
-    ``affinity``: how the feature memory is read. ``refine_iterations``: GrabCut iterations refining the
-    boundary where the flow is unreliable (0: none).
+    ``affinity``: how the feature memory is read, and how many propagated frames it keeps beside the keyframe.
+    ``memory_agreement``: a propagated frame enters the memory only if its flow and feature answers overlap this
+    much (IoU; 0.5: they agree more than they differ, the rule a segmenter's refinement passes too).
+    ``refine_iterations``: GrabCut iterations refining the boundary where the flow is unreliable (0: none).
     """
 
     colour_scale: float = 20.0
@@ -100,6 +106,7 @@ class PropagationParams:
     segmenter_min_iou: float = 0.5
     feature_side: int = 288
     affinity: AffinityParams = AffinityParams()
+    memory_agreement: float = 0.5
     refine_iterations: int = 2
 
 
@@ -302,7 +309,7 @@ class _Propagator:
             # only ranks), and the walk goes on through it
             yield index, (mask if confidence >= p.keep_confidence else None), confidence * agreement
             prev_frame, prev_prob = frame, prob
-            if memory is not None:
+            if memory is not None and agreement >= p.memory_agreement:
                 memory.add_recent(features, _on_grid(prob, features.shape[1:]))
 
     def _fuse(

@@ -15,8 +15,9 @@ product passes the pretrained backbone's, ``masks.segmenters``). How a list of c
 4. Every later click proposes a correction of the previous mask around itself. Its reach is ``reach``
    times its geodesic distance to the part of the previous mask where it would be right (for a '+'
    click, the mask; for a '-' click, the background): a click far inside a wrong area flips a large
-   region, a click next to the boundary a small one. Pixels geodesically closer to an earlier click
-   of the other sign are not flipped.
+   region, a click next to the boundary a small one; a '+' click's region also ends at its most salient
+   outline outside the mask (step 3's rule), so a click on a missed part of the object does not flood the flat
+   tissue around it. Pixels geodesically closer to an earlier click of the other sign are not flipped.
 5. Each proposal is refined by colour: GrabCut (colour Gaussian mixtures of the object and its
    surroundings, and a graph cut), run on a crop around the proposal, may move the outline only
    within a narrow band (``band`` × √area) around it. The clicks, the dark border and the inner half
@@ -124,19 +125,31 @@ def geodesic_distance(cost: np.ndarray, seed: Pixel, *, sweeps: int = 2) -> np.n
     8-connected steps cost the mean of both pixels' costs times the step length. Computed by fast
     sweeping (rows down and up, columns right and left, ``sweeps`` times), vectorized along each
     row, which is exact for paths that turn back at most ``2 × sweeps`` times. Returns float32 (h, w).
+    The steps' costs are computed once for the whole grid, and the column sweeps run on a contiguous
+    transposed copy: the loop is Python per row, so it costs what its few numpy calls per row cost.
     """
+    diagonal = np.float32(np.sqrt(2.0) / 2.0)
+    steps = []  # per sweep axis, between row r and row r + 1: straight, from column x to x + 1, and to x - 1
+    for c in (np.ascontiguousarray(cost, np.float32), np.ascontiguousarray(cost.T, np.float32)):
+        steps.append(((c[1:] + c[:-1]) * np.float32(0.5), (c[1:, 1:] + c[:-1, :-1]) * diagonal,
+                      (c[1:, :-1] + c[:-1, 1:]) * diagonal))
     distance = np.full(cost.shape, np.inf, np.float32)
     distance[seed] = 0.0
-    diagonal = np.float32(np.sqrt(2.0) / 2.0)
     for _ in range(sweeps):
-        for d, c in ((distance, cost), (distance.T, cost.T)):
-            n = d.shape[0]
-            for rows, back in ((range(1, n), -1), (range(n - 2, -1, -1), 1)):
-                for r in rows:
-                    prev, cur, c_prev, c_cur = d[r + back], d[r], c[r + back], c[r]
-                    np.minimum(cur, prev + (c_cur + c_prev) * 0.5, out=cur)
-                    np.minimum(cur[1:], prev[:-1] + (c_cur[1:] + c_prev[:-1]) * diagonal, out=cur[1:])
-                    np.minimum(cur[:-1], prev[1:] + (c_cur[:-1] + c_prev[1:]) * diagonal, out=cur[:-1])
+        for axis, (straight, right, left) in enumerate(steps):
+            d = distance if axis == 0 else np.ascontiguousarray(distance.T)
+            for r in range(1, d.shape[0]):
+                prev, cur = d[r - 1], d[r]
+                np.minimum(cur, prev + straight[r - 1], out=cur)
+                np.minimum(cur[1:], prev[:-1] + right[r - 1], out=cur[1:])
+                np.minimum(cur[:-1], prev[1:] + left[r - 1], out=cur[:-1])
+            for r in range(d.shape[0] - 2, -1, -1):
+                prev, cur = d[r + 1], d[r]
+                np.minimum(cur, prev + straight[r], out=cur)
+                np.minimum(cur[1:], prev[:-1] + left[r], out=cur[1:])
+                np.minimum(cur[:-1], prev[1:] + right[r], out=cur[:-1])
+            if axis == 1:
+                distance = np.ascontiguousarray(d.T)
     return distance
 
 
@@ -406,6 +419,13 @@ class OpenCVSegmenter:
             reach = _MIN_REACH
         else:
             reach = max(_MIN_REACH, self.reach * float(distance[right_side].min()))
+            if positive:
+                # a '+' click away from the mask designates another part of the object: like the first click's,
+                # it ends at its most salient outline, not wherever the reach happens to fall in flat tissue
+                similarity = self._similarity(frame, seed) if frame.features is not None else None
+                level = salient_threshold(distance, frame.fov & ~right_side, frame.edge, frame.inner, similarity,
+                                          self.feature_contrast)
+                reach = max(_MIN_REACH, min(reach, level))
         flip = (distance < reach) & (distance < rival) & frame.fov
         # the core of the flipped region holds whatever the colours say
         core = (distance < max(_MIN_REACH, self.core * reach)) & (distance < rival) & frame.fov

@@ -183,3 +183,25 @@ def test_the_feature_path_finds_the_object_again_after_a_jump_the_flow_cannot_fo
     flow_only = propagate(frames, None, {0: truths[0]}, params=PropagationParams(feature_side=0))
     assert mean_j(flow_only, truths, after_jump) < 0.3
     assert mean_j(with_features, truths, after_jump) > 0.6
+
+
+def test_only_frames_the_flow_and_the_features_agree_on_enter_the_memory(monkeypatch):
+    import extrapolation.propagation as propagation
+    from extrapolation.affinity import FeatureMemory
+    from extrapolation.propagation import PropagationParams
+
+    memorised = []
+
+    class Recording(FeatureMemory):
+        def add_recent(self, features, labels):
+            memorised.append(labels.copy())
+            super().add_recent(features, labels)
+
+    monkeypatch.setattr(propagation, "FeatureMemory", Recording)
+    image, mask = tissue(240, 320, seed=6)
+    frames, truths = moved(image, mask, smooth_motion(8, shift=20.0))
+    results = propagate(frames, None, {0: truths[0]})  # smooth motion: both cues draw the lesion
+    assert len(memorised) == 7 and all(labels.max() > 0.9 for labels in memorised)
+    memorised.clear()
+    never = propagate(frames, None, {0: truths[0]}, params=PropagationParams(memory_agreement=1.01))
+    assert memorised == [] and set(never) == set(results)

@@ -178,6 +178,29 @@ def test_geodesic_distance_is_euclidean_on_flat_cost_and_long_across_a_wall():
     assert walled[20, 35] > walled[20, 25] + 90
 
 
+def test_geodesic_distance_matches_dijkstra_on_an_uneven_cost():
+    import heapq
+
+    cost = (1.0 + 0.5 * np.random.default_rng(3).random((15, 11))).astype(np.float32)
+    seed = (4, 7)
+    exact = np.full(cost.shape, np.inf)
+    exact[seed] = 0.0
+    queue = [(0.0, seed)]
+    while queue:
+        found, (r, c) = heapq.heappop(queue)
+        if found > exact[r, c]:
+            continue
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                rr, cc = r + dr, c + dc
+                if (dr or dc) and 0 <= rr < 15 and 0 <= cc < 11:
+                    step = found + float(cost[r, c] + cost[rr, cc]) / 2 * np.hypot(dr, dc)
+                    if step < exact[rr, cc]:
+                        exact[rr, cc] = step
+                        heapq.heappush(queue, (step, (rr, cc)))
+    assert np.allclose(geodesic_distance(cost, seed), exact, rtol=1e-5)
+
+
 def test_click_protocol_on_synthetic_frames_converges(tmp_path):
     (tmp_path / "frames").mkdir()
     (tmp_path / "masks").mkdir()
@@ -287,3 +310,16 @@ def test_a_click_on_a_textured_region_selects_the_region_of_that_texture():
     blind = OpenCVSegmenter().segment(image, click).mask
     assert jaccard(seeing, region) > 0.85
     assert jaccard(blind, region) < 0.2
+
+
+def test_a_positive_click_on_a_far_part_of_the_object_takes_that_part_not_the_tissue_around_it():
+    image, truth = synthetic_frame(blobs=((0.3, 0.25, 0.12, 0.08), (0.65, 0.75, 0.12, 0.08)), seed=5)
+    near = np.zeros_like(truth)
+    near[: truth.shape[0] // 2, : truth.shape[1] // 2] = True
+    first = first_click(truth & near)
+    second = first_click(truth & ~near)
+    segmenter = OpenCVSegmenter()
+    one = segmenter.segment(image, [first]).mask
+    assert jaccard(one, truth & near) > 0.8 and not (one & ~near).any()
+    both = segmenter.segment(image, [first, second]).mask
+    assert jaccard(both, truth) > 0.8
