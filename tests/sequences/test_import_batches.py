@@ -59,7 +59,8 @@ class OtherUser(threading.Thread):
                 self.waits.append(time.monotonic() - started)
                 if FrameSequence.all_objects.filter(name="Long", importing=True).exists():
                     self.saw_import_running = True
-                    self.saw_it_listed |= FrameSequence.objects.filter(name="Long").exists()
+                    # importing=True in the same query: the import may finish between the two reads
+                    self.saw_it_listed |= FrameSequence.objects.filter(name="Long", importing=True).exists()
                 number += 1
                 time.sleep(0.02)
         finally:
