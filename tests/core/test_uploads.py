@@ -31,7 +31,7 @@ class CountingHandler(FileUploadHandler):
 @pytest.fixture
 def counting(settings):
     settings.FILE_UPLOAD_HANDLERS = [
-        "core.uploads.UploadLimitHandler", "tests.annotator.test_uploads.CountingHandler",
+        "core.uploads.UploadLimitHandler", "tests.core.test_uploads.CountingHandler",
     ]
     RECEIVED.clear()
     return RECEIVED
