@@ -11,7 +11,11 @@ product passes the pretrained backbone's, ``masks.segmenters``). How a list of c
 3. The first '+' click proposes the level set of its distance whose outer ring has the strongest mean
    edge: the most salient closed contour around the click (polyps are compact blobs around it). With the
    pretrained backbone's features (``features``), steps away from the clicked kind of tissue cost more and a
-   ring also counts as an outline where the region inside it resembles the click more than the ring does.
+   ring also counts as an outline where the region inside it resembles the click more than the ring does,
+   and the region grows past that outline to a larger one when the larger one is nearly as salient, the
+   outlines between them too (``grow_share`` of the contrast), and the features tell its inside from a band
+   around it better (Fisher's criterion): the most salient contour is often a fold or a texture's edge inside
+   the object, the object's own outline just outside it.
 4. Every later click proposes a correction of the previous mask around itself. Its reach is ``reach``
    times its geodesic distance to the part of the previous mask where it would be right (for a '+'
    click, the mask; for a '-' click, the background): a click far inside a wrong area flips a large
@@ -184,25 +188,26 @@ def feature_similarity(features: np.ndarray, norm: np.ndarray, seed: Pixel) -> n
     return dot / (norm * norm[seed])
 
 
-def salient_threshold(
+def outline_candidates(
     distance: np.ndarray, region: np.ndarray, edge: np.ndarray, counted: np.ndarray,
     similarity: np.ndarray | None = None, similarity_weight: float = 0.0,
-) -> float:
-    """The level of ``distance`` whose level set (within ``region``) has the strongest outer ring.
+) -> list[tuple[float, float]]:
+    """Candidate outlines around a click: (level, contrast) pairs, smallest level set first.
 
     ``distance``, ``edge``: float32 (h, w); ``region``, ``counted``: bool (h, w), the ring's mean edge
     is taken over ``counted`` pixels only. Candidate areas grow geometrically from ``_MIN_AREA`` to
-    ``_MAX_AREA_SHARE`` of the region, so small and large objects are tried alike. With ``similarity`` (float32
-    (h, w), each pixel's feature similarity to the click) a ring also counts as an outline by how much less
-    like the click it is than the region inside it (``similarity_weight`` × the difference): where one
-    texture ends and another begins, with or without a colour edge.
+    ``_MAX_AREA_SHARE`` of the region, so small and large objects are tried alike. A level set's contrast is
+    the mean edge of its outer ring; with ``similarity`` (float32 (h, w), each pixel's feature similarity to
+    the click) a ring also counts as an outline by how much less like the click it is than the region inside
+    it (``similarity_weight`` × the difference): where one texture ends and another begins, with or without a
+    colour edge. Empty when the region is too small to hold a candidate.
     """
     values = np.sort(distance[region])
     largest = min(values.size, int(_MAX_AREA_SHARE * region.sum()))
     if largest <= _MIN_AREA:
-        return float(values[-1]) + 1e-3 if values.size else 0.0
+        return []
     kernel = np.ones((3, 3), np.uint8)
-    best_contrast, best_level = -1.0, float(values[_MIN_AREA - 1])
+    candidates = []
     for area in np.unique(np.geomspace(_MIN_AREA, largest, 24).astype(int)):
         level = float(values[area - 1]) + 1e-4
         inside = ((distance < level) & region).astype(np.uint8)
@@ -211,9 +216,43 @@ def salient_threshold(
             contrast = float(edge[ring].mean())
             if similarity is not None:
                 contrast += similarity_weight * float(similarity[inside > 0].mean() - similarity[ring].mean())
-            if contrast > best_contrast:
-                best_contrast, best_level = contrast, level
-    return best_level
+            candidates.append((level, contrast))
+    return candidates
+
+
+def salient_threshold(
+    distance: np.ndarray, region: np.ndarray, edge: np.ndarray, counted: np.ndarray,
+    similarity: np.ndarray | None = None, similarity_weight: float = 0.0,
+) -> float:
+    """The level of ``distance`` whose level set (within ``region``) has the strongest outer ring (the
+    highest contrast of :func:`outline_candidates`, the smallest on a tie)."""
+    values = np.sort(distance[region])
+    if min(values.size, int(_MAX_AREA_SHARE * region.sum())) <= _MIN_AREA:
+        return float(values[-1]) + 1e-3 if values.size else 0.0
+    candidates = outline_candidates(distance, region, edge, counted, similarity, similarity_weight)
+    if not candidates:
+        return float(values[_MIN_AREA - 1])
+    return max(candidates, key=lambda candidate: candidate[1])[0]
+
+
+def fisher_separation(features: np.ndarray, inside: np.ndarray, outside: np.ndarray) -> float:
+    """How well features (C, h', w') tell ``inside`` from ``outside`` (bool (h, w), any size): the squared
+    distance between the two areas' mean feature vectors over the sum of their variances (Fisher's criterion).
+
+    Computed on the features' own grid, each cell weighted by the share of it that each area covers."""
+    channels, grid_h, grid_w = features.shape
+    flat = features.reshape(channels, -1)
+    moments = []
+    for area in (inside, outside):
+        weight = cv2.resize(area.astype(np.float32), (grid_w, grid_h), interpolation=cv2.INTER_AREA).ravel()
+        total = float(weight.sum())
+        if total <= 1e-6:
+            return 0.0
+        mean = flat @ weight / total
+        variance = float(((flat - mean[:, None]) ** 2 @ weight).sum() / total)
+        moments.append((mean, variance))
+    (mean_in, var_in), (mean_out, var_out) = moments
+    return float(((mean_in - mean_out) ** 2).sum() / (var_in + var_out + 1e-6))
 
 
 class OpenCVSegmenter:
@@ -231,6 +270,9 @@ class OpenCVSegmenter:
     feature dissimilarity to the clicked pixel, and the first click's outline is chosen where the region stops
     resembling the click (``feature_contrast``, see :func:`salient_threshold`). On CVC-ClinicDB: mIoU@1 0.556 →
     0.64, NoC@85 5.73 → 4.7. None: colour and edges alone.
+    ``grow_share``, ``grow_band``: the first click's region grows past its most salient outline through outlines
+    at least ``grow_share`` as salient, to the one whose features differ most (Fisher's criterion) from a band
+    ``grow_band`` × √area wide around it (with ``features`` only). On CVC-ClinicDB: mIoU@1 0.642 → 0.653.
     ``cache_frames``: frames whose work is kept between calls (least recently used dropped first).
     """
 
@@ -248,9 +290,13 @@ class OpenCVSegmenter:
         band: float = 0.05,
         core: float = 0.5,
         refine_iterations: int = 1,
+        grow_share: float = 0.9,
+        grow_band: float = 0.5,
         cache_frames: int = 32,
         cache_clicks: int = 64,
     ) -> None:
+        self.grow_share = grow_share
+        self.grow_band = grow_band
         self.work_side = work_side
         self.edge_weight = edge_weight
         self.feature_weight = feature_weight
@@ -362,8 +408,35 @@ class OpenCVSegmenter:
         """Bool (h, w): the most salient region around the first '+' click at ``seed``."""
         distance = self._distance(frame, seed)
         similarity = self._similarity(frame, seed) if frame.features is not None else None
-        level = salient_threshold(distance, frame.fov, frame.edge, frame.inner, similarity, self.feature_contrast)
-        return (distance < level) & frame.fov
+        candidates = outline_candidates(distance, frame.fov, frame.edge, frame.inner, similarity,
+                                        self.feature_contrast)
+        if not candidates:
+            return (distance < salient_threshold(distance, frame.fov, frame.edge, frame.inner)) & frame.fov
+        best = max(range(len(candidates)), key=lambda i: candidates[i][1])
+        region = (distance < candidates[best][0]) & frame.fov
+        if frame.features is None:
+            return region
+        # the most salient outline is often one inside the object (a fold, a texture's edge) with the object's
+        # own outline just outside it, nearly as salient: among the larger outlines that follow it without a
+        # dip below grow_share of its contrast (beyond a dip lies another object), the one whose inside and
+        # surroundings differ most in features
+        separation = self._separation(frame, region)
+        for level, contrast in candidates[best + 1:]:
+            if contrast < self.grow_share * candidates[best][1]:
+                break
+            grown = (distance < level) & frame.fov
+            grown_separation = self._separation(frame, grown)
+            if grown_separation > separation:
+                separation, region = grown_separation, grown
+        return region
+
+    def _separation(self, frame: FrameFeatures, region: np.ndarray) -> float:
+        """How well the backbone's features tell ``region`` (bool (h, w)) from a band around it, ``grow_band`` ×
+        √area wide (:func:`fisher_separation`)."""
+        radius = max(2, int(self.grow_band * np.sqrt(region.sum())))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+        band = (cv2.dilate(region.astype(np.uint8), kernel) > 0) & ~region & frame.fov
+        return fisher_separation(frame.features, region, band)
 
     def _state(
         self, frame: FrameFeatures, clicks: tuple[ScaledClick, ...], initial: np.ndarray | None = None

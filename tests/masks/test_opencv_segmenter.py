@@ -12,7 +12,7 @@ import pytest
 
 from masks.evaluation.clicks import first_click, next_click, run_click_protocol
 from masks.segmentation.base import Click
-from masks.segmentation.opencv import OpenCVSegmenter, field_of_view, geodesic_distance
+from masks.segmentation.opencv import OpenCVSegmenter, field_of_view, fisher_separation, geodesic_distance
 from vision.benchmark_dataset import load_dataset
 from vision.metrics import jaccard
 
@@ -323,3 +323,30 @@ def test_a_positive_click_on_a_far_part_of_the_object_takes_that_part_not_the_ti
     assert jaccard(one, truth & near) > 0.8 and not (one & ~near).any()
     both = segmenter.segment(image, [first, second]).mask
     assert jaccard(both, truth) > 0.8
+
+
+def test_fisher_separation_is_large_between_different_features_and_small_within_one_kind():
+    rng = np.random.default_rng(0)
+    features = rng.normal(0, 0.1, (8, 12, 16)).astype(np.float32)
+    features[0, :, 8:] += 1.0  # the right half is another kind of tissue
+    left = np.zeros((48, 64), bool)  # masks at the working size, four times the features' grid
+    left[:, :32] = True
+    top_left = left.copy()
+    top_left[24:] = False
+    bottom_left = left & ~top_left
+    assert fisher_separation(features, left, ~left) > 3.0  # 1 / (2 × 8 × 0.1²)
+    assert fisher_separation(features, top_left, bottom_left) < 0.3
+    assert fisher_separation(features, left, np.zeros_like(left)) == 0.0
+
+
+def test_the_first_click_region_only_grows_past_its_most_salient_outline():
+    """Growing to a better-separated outline adds to the most salient region, never takes from it."""
+    from backbone.features import frame_matching_features
+
+    for seed in range(3):
+        image, truth = synthetic_frame(seed=seed)
+        click = [first_click(truth)]
+        grown = OpenCVSegmenter(features=frame_matching_features).segment(image, click).mask
+        salient = OpenCVSegmenter(features=frame_matching_features, grow_share=2.0).segment(image, click).mask
+        assert (grown | salient).sum() - grown.sum() <= 0.02 * salient.sum()
+        assert jaccard(grown, truth) >= jaccard(salient, truth) - 0.02
