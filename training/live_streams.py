@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.urls import reverse
 
-from core.errors import Busy, InvalidInput
+from core.errors import Busy, NotFound
 from reports.indicators import summary
 from reports.models import ProcedureReport
 from reports.recording import Recorder
@@ -49,21 +49,21 @@ def live_stream(*, model: TrainedModel, source: FrameSequence | LiveVideo, fps: 
     possible). The model is loaded here, once. The stream holds one of the LIVE_MAX_STREAMS slots until it
     ends, fails or is closed (the client gone).
 
-    Raises InvalidInput when the checkpoint or the video file is missing or the sequence has no frames,
-    LiveStreamsBusy when no slot is free.
+    Raises NotFound when the checkpoint or the video file is missing or the sequence has no frames (nothing to play
+    here), LiveStreamsBusy when no slot is free.
     """
     if not checkpoint_path(model).is_file():
-        raise InvalidInput(f"The checkpoint of model {model.id} “{model.name}” is missing.")
+        raise NotFound(f"The checkpoint of model {model.id} “{model.name}” is missing.")
     frames: FrameSource
     if isinstance(source, LiveVideo):
         if not source.path.is_file():
-            raise InvalidInput(f"The file of {source} is missing.")
+            raise NotFound(f"The file of {source} is missing.")
         frames = VideoFile(source.path)
     else:
         # Paths up front: the stream then needs no database connection while it plays.
         paths = [(frame.index, frame_path(frame)) for frame in source.frames.order_by("index").only("index", "image")]
         if not paths:
-            raise InvalidInput(f"Sequence {source.id} has no frames.")
+            raise NotFound(f"Sequence {source.id} has no frames.")
         frames = ImageFiles(paths)
     colors = {t.name: hex_to_rgb(t.color) for t in Tag.objects.filter(name__in=model.class_names)}
     rate = (source.fps or DEFAULT_LIVE_FPS) if fps is None else fps

@@ -159,10 +159,7 @@ def _live_stream(request: HttpRequest, model: TrainedModel, source: FrameSequenc
             fps = -1.0
         if not 0 <= fps <= 240:
             raise InvalidInput("fps must be a number from 0 to 240.")
-    try:
-        events = live_streams.live_stream(model=model, source=source, fps=fps, loop=request.GET.get("loop") == "1")
-    except InvalidInput as exc:  # a missing checkpoint or file: nothing to play here
-        raise Http404(str(exc)) from exc
+    events = live_streams.live_stream(model=model, source=source, fps=fps, loop=request.GET.get("loop") == "1")
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # a proxy in front must pass each event on at once
