@@ -52,6 +52,7 @@ def frame_of_sequence(sequence_id: int, frame_id: int) -> Frame:
 
 
 def mask_json(mask: Mask) -> dict:
+    state = mask_state(mask.source, mask.confidence, mask.is_reviewed)
     return {
         "id": mask.id,
         "sequence_id": mask.frame.sequence_id,
@@ -72,8 +73,8 @@ def mask_json(mask: Mask) -> dict:
         # The review rules, for the page to show rather than work out: a proposal (propagated or a model's),
         # whether it awaits review (accept or reject), and its state as the timeline draws it.
         "is_proposal": mask.is_proposal,
-        "needs_review": mask.awaits_review,
-        "review_state": MaskState.name(mask_state(mask.source, mask.confidence, mask.is_reviewed)),
+        "needs_review": state >= MaskState.PROPAGATED,
+        "review_state": MaskState.name(state),
         "segmenter": mask.segmenter,
         "score": mask.score,
         "points": [{"x": p.x, "y": p.y, "sign": p.sign} for p in mask.points.all()],

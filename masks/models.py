@@ -127,11 +127,6 @@ class Mask(models.Model):
         return self.reviewed_at is not None
 
     @property
-    def awaits_review(self) -> bool:
-        """A proposal nobody accepted yet: one mask of :meth:`MaskQuerySet.awaiting_review`."""
-        return self.is_proposal and not self.is_reviewed
-
-    @property
     def bbox(self) -> list[int]:
         """[x, y, width, height] in frame pixels."""
         return [self.bbox_x, self.bbox_y, self.bbox_width, self.bbox_height]
