@@ -289,14 +289,16 @@ def job_url(job: JobRecord) -> str:
 
 
 def job_status_json(job: JobRecord) -> dict:
-    """A job's status, the same shape for every kind: state, progress, units done of total, error, cancel flag,
-    attempts, times and its URL (``status_url``, ``cancel_url``), then its kind's own keys."""
+    """A job's status, the same shape for every kind: state (and its label as pages show it), progress, units done
+    of total, error, cancel flag, attempts, times and its URL (``status_url``, ``cancel_url``), then its kind's own
+    keys."""
     kind = kind_of(job)
     url = job_url(job)
     return {
         "id": job.pk if isinstance(job.pk, int) else str(job.pk),
         "kind": kind.name,
         "state": job.state,
+        "state_label": job.get_state_display(),
         "progress": job.progress,
         "done": job.done,
         "total": job.total,

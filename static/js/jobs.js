@@ -11,12 +11,8 @@
 (function () {
   "use strict";
   const ACTIVE = ["queued", "running"];
-  const LABELS = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
 
   function isActive(status) { return ACTIVE.includes(status.state); }
-
-  // The state as the pages name it (the server renders the same names).
-  function stateLabel(state) { return LABELS[state] || state; }
 
   // ``url``: the job's status URL. Returns {stop()}. Callbacks: onProgress(status, changed) while active,
   // onEnd(status) once at the final state, onError(error) for each failed request, onGone() on 404.
@@ -72,5 +68,4 @@
   window.Workbench.followJob = followJob;
   window.Workbench.followJobRows = followJobRows;
   window.Workbench.isActiveJob = isActive;
-  window.Workbench.jobStateLabel = stateLabel;
 })();

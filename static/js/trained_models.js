@@ -11,7 +11,7 @@ for (const form of document.querySelectorAll(".live-form")) {
 // Pre-annotations queued or running are followed to their end (js/jobs.js): state, frames and proposals.
 window.Workbench.followJobRows(document.querySelectorAll("#preannotation-list tr[data-status-url]"), (row, job) => {
   row.dataset.state = job.state;
-  row.querySelector(".job-state").textContent = window.Workbench.jobStateLabel(job.state);
+  row.querySelector(".job-state").textContent = job.state_label;
   row.querySelector(".job-error").textContent = job.error || "";
   row.querySelector(".job-frames").textContent = `${job.done} / ${job.total}`;
   row.querySelector(".job-written").textContent = job.written;

@@ -2,7 +2,7 @@
 (function () {
   const fmt = (v, d = 3) => (v === null || v === undefined ? "—" : Number(v).toFixed(d));
   function show(status) {
-    document.getElementById("run-state").textContent = window.Workbench.jobStateLabel(status.state);
+    document.getElementById("run-state").textContent = status.state_label;
     document.getElementById("run-epochs").textContent = `${status.epochs_done} / ${status.epochs_total}`;
     document.getElementById("run-best").textContent = fmt(status.best_val_dice);
     document.getElementById("run-progress").value = status.progress;

@@ -11,8 +11,8 @@ from accounts.roles import ANNOTATOR, assign_role
 
 pytestmark = pytest.mark.django_db
 
-SHARED_KEYS = {"id", "kind", "state", "progress", "done", "total", "error", "cancel_requested", "attempts",
-               "created_at", "started_at", "heartbeat_at", "finished_at", "status_url", "cancel_url"}
+SHARED_KEYS = {"id", "kind", "state", "state_label", "progress", "done", "total", "error", "cancel_requested",
+               "attempts", "created_at", "started_at", "heartbeat_at", "finished_at", "status_url", "cancel_url"}
 #: The older status URLs, and keys only their kind has (which pages and scripts read).
 OLD_STATUS = {
     "extrapolation": ("/api/jobs/{id}/", {"track_id", "written", "left_to_annotator", "left_frames", "span"}),
@@ -38,7 +38,8 @@ def test_every_kind_answers_one_status_shape(api, every_kind, kind):
     old_url, own_keys = OLD_STATUS[kind]
     assert SHARED_KEYS | own_keys <= set(status)
     assert status["kind"] == kind and str(status["id"]) == str(job.pk)
-    assert status["state"] == "queued" and status["done"] == 0 and status["total"] == job.total
+    assert status["state"] == "queued" and status["state_label"] == "Queued"
+    assert status["done"] == 0 and status["total"] == job.total
     assert status["status_url"] == status["cancel_url"] == url
     assert api.get(old_url.format(id=job.pk)).json() == status  # the older URL is an alias
 
