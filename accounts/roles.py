@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps as installed_apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
@@ -176,16 +177,13 @@ def install_roles(apps=None) -> None:
 
 
 def _create_permissions(apps) -> None:
-    """Django creates permissions after the last migration; the roles need them before (a fresh database). The same
-    rows Django makes (its default actions and each model's ``Meta.permissions``), for ``apps``' models as they are
-    at this migration."""
-    content_type_model = apps.get_model("contenttypes", "ContentType")
-    permission_model = apps.get_model("auth", "Permission")
-    for model in apps.get_models():
-        meta = model._meta
-        content_type, _ = content_type_model.objects.get_or_create(app_label=meta.app_label, model=meta.model_name)
-        wanted = [(f"{action}_{meta.model_name}", f"Can {action} {meta.verbose_name_raw}")
-                  for action in meta.default_permissions]
-        for codename, name in [*wanted, *meta.permissions]:
-            permission_model.objects.get_or_create(content_type=content_type, codename=codename,
-                                                   defaults={"name": name})
+    """Django creates permissions after the last migration; the roles need them before (a fresh database). Its own
+    ``create_permissions`` makes them; it skips an app whose ``models_module`` (a documented AppConfig attribute) is
+    unset, as a historical app config's is, so that attribute is set for the call."""
+    for app_config in apps.get_app_configs():
+        module = getattr(app_config, "models_module", None)
+        app_config.models_module = module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = module
