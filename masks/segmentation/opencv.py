@@ -190,7 +190,7 @@ def feature_similarity(features: np.ndarray, norm: np.ndarray, seed: Pixel) -> n
 
 def outline_candidates(
     distance: np.ndarray, region: np.ndarray, edge: np.ndarray, counted: np.ndarray,
-    similarity: np.ndarray | None = None, similarity_weight: float = 0.0,
+    similarity: np.ndarray | None = None, similarity_weight: float = 0.0, *, levels: np.ndarray | None = None,
 ) -> list[tuple[float, float]]:
     """Candidate outlines around a click: (level, contrast) pairs, smallest level set first.
 
@@ -200,9 +200,10 @@ def outline_candidates(
     the mean edge of its outer ring; with ``similarity`` (float32 (h, w), each pixel's feature similarity to
     the click) a ring also counts as an outline by how much less like the click it is than the region inside
     it (``similarity_weight`` × the difference): where one texture ends and another begins, with or without a
-    colour edge. Empty when the region is too small to hold a candidate.
+    colour edge. Empty when the region is too small to hold a candidate. ``levels``: ``distance`` within
+    ``region``, sorted, when the caller has it already.
     """
-    values = np.sort(distance[region])
+    values = np.sort(distance[region]) if levels is None else levels
     largest = min(values.size, int(_MAX_AREA_SHARE * region.sum()))
     if largest <= _MIN_AREA:
         return []
@@ -229,7 +230,7 @@ def salient_threshold(
     values = np.sort(distance[region])
     if min(values.size, int(_MAX_AREA_SHARE * region.sum())) <= _MIN_AREA:
         return float(values[-1]) + 1e-3 if values.size else 0.0
-    candidates = outline_candidates(distance, region, edge, counted, similarity, similarity_weight)
+    candidates = outline_candidates(distance, region, edge, counted, similarity, similarity_weight, levels=values)
     if not candidates:
         return float(values[_MIN_AREA - 1])
     return max(candidates, key=lambda candidate: candidate[1])[0]
@@ -256,7 +257,7 @@ def fisher_separation(features: np.ndarray, inside: np.ndarray, outside: np.ndar
 
 
 class OpenCVSegmenter:
-    """ScaledClick segmentation without a model (see the module docstring for the method).
+    """Click segmentation without a model (see the module docstring for the method).
 
     ``work_side``: long side of the working size in pixels (time grows with its square).
     ``edge_weight``: how much longer a step across an average edge is than a flat step.
