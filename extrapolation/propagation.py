@@ -54,6 +54,7 @@ import cv2
 import numpy as np
 
 from backbone.features import frame_matching_features
+from masks.segmentation.base import Click
 
 from .affinity import AffinityParams, FeatureMemory
 from .flow import FlowEstimator, PreparedFrame, forward_backward_consistent, prepare_frame, warp
@@ -356,8 +357,6 @@ class _Propagator:
         self, index: int, frame: PreparedFrame, mask: np.ndarray, prob: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Ask the segmenter for the object at the mask's innermost pixel, the mask as prior."""
-        from masks.segmentation.base import Click  # plain dataclass module, no framework
-
         distance = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
         y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
         try:
