@@ -23,7 +23,9 @@ Method, per direction (forwards after a keyframe, backwards before it), frame by
 4. **Learned features** (``feature_side`` > 0, the default). Each pixel of the new frame also reads the
    label of the memory pixels it resembles most in the pretrained backbone's feature space
    (:mod:`extrapolation.affinity`): this survives jumps, blur and occlusions that break the flow. The memory
-   holds the keyframe and the last *trusted* propagated frame: a frame is memorised only where the flow's and
+   holds the walk's keyframe, the track's other keyframes nearest to it (every mask a person drew or corrected
+   is a true sample of the object's look, so each correction also teaches the walks of its neighbours) and the
+   last *trusted* propagated frame: a frame is memorised only where the flow's and
    the features' answers agree (IoU ≥ ``memory_agreement``), two independent cues that are rarely wrong
    together, so the memory follows the object's change of appearance without memorising the frames where
    the walk went wrong (memorising every frame let those errors feed forward). The two
@@ -94,6 +96,9 @@ class PropagationParams:
     ``affinity``: how the feature memory is read, and how many propagated frames it keeps beside the keyframe.
     ``memory_agreement``: a propagated frame enters the memory only if its flow and feature answers overlap this
     much (IoU; 0.5: they agree more than they differ, the rule a segmenter's refinement passes too).
+    ``memory_keyframes``: a walk's memory holds its own keyframe and up to this many keyframes in all, the nearest
+    in the sequence first (protocol 3's effort ratio on CVC-ClinicDB, where corrections add keyframes: 0.724 with
+    the walk's own keyframe alone, 0.677 with 2, 0.640 with 4, 0.628 with 8; the memory's reading grows with it).
     ``refine_iterations``: GrabCut iterations refining the boundary where the flow is unreliable (0: none).
     """
 
@@ -108,6 +113,7 @@ class PropagationParams:
     feature_side: int = 288
     affinity: AffinityParams = AffinityParams()
     memory_agreement: float = 0.5
+    memory_keyframes: int = 8
     refine_iterations: int = 2
 
 
@@ -170,6 +176,11 @@ def propagate(
         # a walk is consecutive from its keyframe: clipping its order to the span keeps it a walk
         return [i for i in order if lo <= i < hi]
 
+    def anchors(key: int) -> dict[int, np.ndarray]:
+        # the other keyframes nearest to ``key`` in the sequence (its neighbours look most like its walk's frames)
+        nearest = sorted((k for k in keys if k != key), key=lambda k: (abs(k - key), k))
+        return {k: masks[k] for k in nearest[: max(0, params.memory_keyframes - 1)]}
+
     def emit(index: int, result: PropagatedMask) -> None:
         if result.mask is not None:
             results[index] = result
@@ -179,7 +190,8 @@ def propagate(
     with _Propagator(load, params, segmenter, image_key) as propagator:
         try:
             # Before the first keyframe: backwards from it alone.
-            _emit_walk(propagator, keys[0], masks[keys[0]], within(range(keys[0] - 1, -1, -1)), emit)
+            _emit_walk(propagator, keys[0], masks[keys[0]], within(range(keys[0] - 1, -1, -1)), emit,
+                       anchors(keys[0]))
             # Between two keyframes: forwards from the left one (kept), then backwards from the right
             # one, each frame taking the more confident answer.
             for left, right in zip(keys, keys[1:], strict=False):
@@ -187,26 +199,32 @@ def propagate(
                 if not between:
                     continue
                 forward: dict[int, tuple[np.ndarray, float]] = {}
-                for index, mask, confidence in propagator.walk(left, masks[left], between):
+                for index, mask, confidence in propagator.walk(left, masks[left], between, anchors(left)):
                     if mask is not None:
                         forward[index] = (np.packbits(mask), confidence)
                 shape = masks[left].shape
                 pending = set(between)
-                for index, mask, confidence in propagator.walk(right, masks[right], reversed(between)):
+                for index, mask, confidence in propagator.walk(right, masks[right], reversed(between),
+                                                                  anchors(right)):
                     pending.discard(index)
                     emit(index, _choose(index, left, right, forward.pop(index, None), shape, mask, confidence))
                 for index in sorted(pending, reverse=True):
                     emit(index, _choose(index, left, right, forward.pop(index, None), shape, None, 0.0))
             # After the last keyframe: forwards from it alone.
-            _emit_walk(propagator, keys[-1], masks[keys[-1]], within(range(keys[-1] + 1, num_frames)), emit)
+            _emit_walk(propagator, keys[-1], masks[keys[-1]], within(range(keys[-1] + 1, num_frames)), emit,
+                       anchors(keys[-1]))
         except PropagationCancelled:
             pass
     return results
 
 
-def _emit_walk(propagator: _Propagator, key: int, mask: np.ndarray, order: list[int], emit) -> None:
+def _emit_walk(
+    propagator: _Propagator, key: int, mask: np.ndarray, order: list[int], emit, anchors: Mapping[int, np.ndarray]
+) -> None:
+    if not order:
+        return
     done = 0
-    for index, result_mask, confidence in propagator.walk(key, mask, order):
+    for index, result_mask, confidence in propagator.walk(key, mask, order, anchors):
         done += 1
         emit(index, PropagatedMask(result_mask, confidence, key))
     for index in order[done:]:  # the walk stopped: these frames get no mask
@@ -266,10 +284,10 @@ class _Propagator:
         self.pool.shutdown(wait=True)
 
     def walk(
-        self, key: int, key_mask: np.ndarray, order: Iterable[int]
+        self, key: int, key_mask: np.ndarray, order: Iterable[int], anchors: Mapping[int, np.ndarray] | None = None
     ) -> Iterator[tuple[int, np.ndarray | None, float]]:
         """Yield (index, bool mask or None where unsure, confidence) for consecutive frames of ``order`` until
-        the stop rule."""
+        the stop rule. ``anchors``: other keyframes ({index: bool mask}) whose features join the memory."""
         p = self.params
         key_frame = prepare_frame(self.load(key))
         if key_frame.rgb.shape[:2] != key_mask.shape:
@@ -284,6 +302,9 @@ class _Propagator:
             memory = FeatureMemory(p.affinity)
             key_features = self._features(key, key_frame.rgb)
             memory.add_keyframe(key_features, _on_grid(key_prob, key_features.shape[1:]))
+            for index, anchor in (anchors or {}).items():
+                anchor_features = self._features(index, prepare_frame(self.load(index)).rgb)
+                memory.add_keyframe(anchor_features, _on_grid(anchor.astype(np.float32), anchor_features.shape[1:]))
         low = 0
         for index in order:
             frame = prepare_frame(self.load(index))

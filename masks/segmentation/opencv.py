@@ -464,8 +464,13 @@ class OpenCVSegmenter:
         for k in range(done, len(clicks)):
             seed, positive = clicks[k]
             distance = self._distance(frame, seed)
-            if state is None:
-                state = self._refine(frame, self._first_region(frame, seed), clicks[:1]) & frame.fov
+            if state is None or (positive and not state.any()):
+                # the first '+' click, or one after '-' clicks emptied the mask: it designates the object anew
+                # (pixels nearer an earlier '-' click stay out)
+                region = self._first_region(frame, seed)
+                if nearest[False] is not None:
+                    region &= distance < nearest[False]
+                state = self._refine(frame, region, clicks[: k + 1]) & frame.fov
             else:
                 state = self._correct(frame, state, clicks[: k + 1], distance, nearest[not positive])
             nearest[positive] = _closer(nearest[positive], distance)

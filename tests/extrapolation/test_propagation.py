@@ -205,3 +205,42 @@ def test_only_frames_the_flow_and_the_features_agree_on_enter_the_memory(monkeyp
     memorised.clear()
     never = propagate(frames, None, {0: truths[0]}, params=PropagationParams(memory_agreement=1.01))
     assert memorised == [] and set(never) == set(results)
+
+
+
+def test_a_walk_remembers_the_nearest_other_keyframes(monkeypatch):
+    """Every mask a person made is a true sample of the object's look: each walk's feature memory holds its own
+    keyframe and the nearest others, up to ``memory_keyframes`` in all."""
+    import extrapolation.propagation as propagation
+    from extrapolation.affinity import FeatureMemory
+    from extrapolation.propagation import PropagationParams
+
+    memories = []
+
+    class Recording(FeatureMemory):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            memories.append([])
+
+        def add_keyframe(self, features, labels):
+            memories[-1].append(round(float(labels.sum()), 3))
+            super().add_keyframe(features, labels)
+
+    monkeypatch.setattr(propagation, "FeatureMemory", Recording)
+    image, mask = tissue(240, 320, seed=6)
+    frames, truths = moved(image, mask, smooth_motion(10, shift=20.0))
+    keys = {0: truths[0], 4: truths[4] & (np.arange(320) < 140), 9: truths[9] & (np.arange(240) < 120)[:, None]}
+    propagate(frames, None, {0: keys[0]}, params=PropagationParams(memory_keyframes=2))
+    (alone,) = memories
+    memories.clear()
+    propagate(frames, None, keys, params=PropagationParams(memory_keyframes=2))
+    own_and_nearest = memories.copy()
+    memories.clear()
+    propagate(frames, None, keys)
+    everything = memories.copy()
+    sums = [own_and_nearest[0][0], own_and_nearest[2][0], own_and_nearest[3][0]]  # walks from 0, 4 (back), 9
+    area = dict(zip(keys, sums, strict=True))
+    assert len(alone) == 1  # a single keyframe: nothing else to remember
+    # walks: 0 → 1..3, 4 → 3..1 (between 0 and 4), then 4 → 5..8, 9 → 8..5; no walk after 9, none before 0
+    assert own_and_nearest == [[area[0], area[4]], [area[4], area[0]], [area[4], area[0]], [area[9], area[4]]]
+    assert [sorted(m) for m in everything] == [sorted(area.values())] * 4

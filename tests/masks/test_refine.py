@@ -53,6 +53,20 @@ def test_a_plus_click_adds_what_the_initial_mask_missed():
     assert result[initial].all()  # a '+' click only adds
 
 
+def test_a_plus_click_after_minus_clicks_emptied_a_wrong_mask_designates_the_object_anew():
+    # a propagated mask that lost the lesion and lies on mucosa: '-' removes it all, then '+' on the lesion
+    image, truth = synthetic_frame(blobs=((0.5, 0.35, 0.18, 0.13),), seed=4)
+    wrong = blob(truth.shape, 0.5, 0.8, 0.08) & ~truth
+    segmenter = OpenCVSegmenter()
+    minus = Click(*innermost(wrong), False)
+    assert not segmenter.segment(image, [minus], initial=wrong).mask.any()
+    result = segmenter.segment(image, [minus, Click(*innermost(truth), True)], initial=wrong).mask
+    fresh = segmenter.segment(image, [Click(*innermost(truth), True)]).mask
+    assert jaccard(result, truth) > 0.8  # the object, as a first click finds it, not a few pixels around the click
+    assert jaccard(result, fresh) > 0.9
+    assert not result[wrong].any()
+
+
 def test_without_initial_minus_clicks_alone_make_nothing_and_an_empty_initial_is_none():
     image, truth = synthetic_frame(seed=1)
     x, y = innermost(~truth)
