@@ -99,6 +99,8 @@ class PropagationParams:
     ``memory_keyframes``: a walk's memory holds its own keyframe and up to this many keyframes in all, the nearest
     in the sequence first (protocol 3's effort ratio on CVC-ClinicDB, where corrections add keyframes: 0.724 with
     the walk's own keyframe alone, 0.677 with 2, 0.640 with 4, 0.628 with 8; the memory's reading grows with it).
+    ``cut_range``: the soft mask becomes the mask at the level that preserves its area (:func:`area_preserving_cut`),
+    kept within this range ((0.5, 0.5): the plain cut at one half; on the first-frame protocol J 0.531 → 0.551).
     ``refine_iterations``: GrabCut iterations refining the boundary where the flow is unreliable (0: none).
     """
 
@@ -114,6 +116,7 @@ class PropagationParams:
     affinity: AffinityParams = AffinityParams()
     memory_agreement: float = 0.5
     memory_keyframes: int = 8
+    cut_range: tuple[float, float] = (0.25, 0.75)
     refine_iterations: int = 2
 
 
@@ -319,7 +322,7 @@ class _Propagator:
                 if p.refine_iterations > 0:
                     refined = refine_boundary(prob, frame.rgb, iterations=p.refine_iterations)
                     prob = reliability * prob + (1 - reliability) * refined
-            mask = (prob > 0.5) & frame.fov
+            mask = area_preserving_cut(prob, frame.fov, p.cut_range)
             if self.segmenter is not None and mask.any():
                 mask, prob = self._reanchor(index, frame, mask, prob)
             if mask.sum() < min_area:
@@ -392,6 +395,22 @@ class _Propagator:
         if union == 0 or np.logical_and(refined, mask).sum() / union < self.params.segmenter_min_iou:
             return mask, prob
         return refined, refined.astype(np.float32)
+
+
+def area_preserving_cut(prob: np.ndarray, fov: np.ndarray, cut_range: tuple[float, float]) -> np.ndarray:
+    """Bool (H, W): ``prob`` (float32 (H, W) in [0, 1]) cut at the level whose mask's area equals the soft mask's
+    mass within ``fov`` (its expected area), the level kept within ``cut_range``.
+
+    A fixed cut at 0.5 shrinks the object wherever the soft mask is blurred by averaging misaligned sources, the
+    coarse feature grid and the colour refinement: propagated masks were 18 % smaller than the truth (median over
+    CVC-ClinicDB's first-frame protocol) and corrections mostly had to add what was missing. The range keeps the
+    cut meaningful: an object the evidence has nearly lost (every pixel below its lower end) stays lost."""
+    values = prob[fov]
+    count = int(round(float(values.sum())))
+    if count <= 0:
+        return np.zeros(prob.shape, bool)
+    level = float(np.partition(values, values.size - min(count, values.size))[values.size - min(count, values.size)])
+    return (prob >= float(np.clip(level, *cut_range))) & fov
 
 
 def _on_grid(prob: np.ndarray, grid: tuple[int, int]) -> np.ndarray:

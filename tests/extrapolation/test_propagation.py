@@ -244,3 +244,21 @@ def test_a_walk_remembers_the_nearest_other_keyframes(monkeypatch):
     # walks: 0 → 1..3, 4 → 3..1 (between 0 and 4), then 4 → 5..8, 9 → 8..5; no walk after 9, none before 0
     assert own_and_nearest == [[area[0], area[4]], [area[4], area[0]], [area[4], area[0]], [area[9], area[4]]]
     assert [sorted(m) for m in everything] == [sorted(area.values())] * 4
+
+
+def test_the_soft_mask_is_cut_where_it_keeps_its_area_and_a_nearly_lost_object_stays_lost():
+    from extrapolation.propagation import area_preserving_cut
+
+    truth = np.zeros((120, 160), bool)
+    cv2.circle(truth.view(np.uint8), (80, 60), 25, 1, -1)
+    fov = np.ones_like(truth)
+    # two misaligned warps averaged, then blurred: the plain cut at one half shrinks the disc
+    shifted = np.roll(truth, 8, axis=1).astype(np.float32)
+    soft = cv2.GaussianBlur(0.5 * truth.astype(np.float32) + 0.5 * shifted, (0, 0), 4.0)
+    shifted_truth = np.roll(truth, 4, axis=1)
+    half = soft > 0.5
+    cut = area_preserving_cut(soft, fov, (0.25, 0.75))
+    assert abs(int(cut.sum()) - float(soft.sum())) < 0.02 * soft.sum() < abs(int(half.sum()) - float(soft.sum()))
+    assert jaccard(cut, shifted_truth) > jaccard(half, shifted_truth)
+    assert (area_preserving_cut(soft, fov, (0.5, 0.5)) == half | (soft == 0.5)).all()  # the range pins the cut
+    assert not area_preserving_cut(0.2 * soft, fov, (0.25, 0.75)).any()  # every pixel below the range: lost
