@@ -25,7 +25,7 @@ Method, per direction (forwards after a keyframe, backwards before it), frame by
    (:mod:`extrapolation.affinity`): this survives jumps, blur and occlusions that break the flow. The memory
    holds the walk's keyframe, the track's other keyframes nearest to it (every mask a person drew or corrected
    is a true sample of the object's look, so each correction also teaches the walks of its neighbours) and the
-   last *trusted* propagated frame: a frame is memorised only where the flow's and
+   last few *trusted* propagated frames (``AffinityParams.recent``): a frame is memorised only where the flow's and
    the features' answers agree (IoU ≥ ``memory_agreement``), two independent cues that are rarely wrong
    together, so the memory follows the object's change of appearance without memorising the frames where
    the walk went wrong (memorising every frame let those errors feed forward). The two
