@@ -32,7 +32,8 @@ Method, per direction (forwards after a keyframe, backwards before it), frame by
    answers are mixed per pixel by the flow's *reliability* (its best source's regional evidence, step 2):
    on small motion the flow keeps its precise boundary, after a jump the features take over. Where the
    flow is unreliable the coarse (stride-8) feature answer's boundary is refined by GrabCut on the frame's
-   colours (:func:`refine_boundary`). With ``feature_side`` 0 the method is the flow path alone.
+   colours (:func:`refine_boundary`). With ``feature_side`` 0 the method is the flow path alone. The soft answer
+   becomes the mask at the level that keeps its area (:func:`area_preserving_cut`), not at one half.
 5. **Confidence** in [0, 1]: over the new mask's pixels, the evidence of the sources that vote for them, and
    where the features decided, the similarity of what they matched; the reported confidence is that times the
    agreement of the flow's and the features' answers (their IoU), which ranks frames by their true quality
@@ -98,7 +99,8 @@ class PropagationParams:
     much (IoU; 0.5: they agree more than they differ, the rule a segmenter's refinement passes too).
     ``memory_keyframes``: a walk's memory holds its own keyframe and up to this many keyframes in all, the nearest
     in the sequence first (protocol 3's effort ratio on CVC-ClinicDB, where corrections add keyframes: 0.724 with
-    the walk's own keyframe alone, 0.677 with 2, 0.640 with 4, 0.628 with 8; the memory's reading grows with it).
+    the walk's own keyframe alone, 0.677 with 2, 0.640 with 4, 0.628 with 8, measured before the area-preserving cut
+    and the 6 recent frames; the memory's reading grows with it).
     ``cut_range``: the soft mask becomes the mask at the level that preserves its area (:func:`area_preserving_cut`),
     kept within this range ((0.5, 0.5): the plain cut at one half; on the first-frame protocol J 0.531 → 0.551).
     ``refine_iterations``: GrabCut iterations refining the boundary where the flow is unreliable (0: none).
@@ -409,7 +411,8 @@ def area_preserving_cut(prob: np.ndarray, fov: np.ndarray, cut_range: tuple[floa
     count = int(round(float(values.sum())))
     if count <= 0:
         return np.zeros(prob.shape, bool)
-    level = float(np.partition(values, values.size - min(count, values.size))[values.size - min(count, values.size)])
+    rank = values.size - min(count, values.size)  # the count-th largest value is the level
+    level = float(np.partition(values, rank)[rank])
     return (prob >= float(np.clip(level, *cut_range))) & fov
 
 
