@@ -32,7 +32,7 @@ def frame(kind: str, seed: int, lesion: tuple[int, int] | None = None) -> tuple[
         texture = cv2.GaussianBlur(rng.normal(0, 1, SIZE).astype(np.float32), (0, 0), 1.5)
         image = np.array([205, 115, 110]) + 60 * texture[..., None]
         if kind == "blur":
-            image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 8) * 0.5 + 60  # no texture, dim
+            image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 8) * 0.35 + 40  # no texture, dim
         if lesion is not None:
             yy, xx = np.mgrid[:height, :width]
             mask = np.hypot((xx - lesion[0]) / 11, (yy - lesion[1]) / 9) < 1
