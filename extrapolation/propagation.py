@@ -42,8 +42,8 @@ Method, per direction (forwards after a keyframe, backwards before it), frame by
    ``min_area_fraction`` of the keyframe's area (the object left the view or vanished) or the confidence
    stays below ``stop_confidence`` for ``stop_patience`` frames in a row (the object is lost).
 
-With several keyframes, the frames between two keyframes are propagated from both; each frame keeps
-the answer with the higher confidence (ties: the nearer keyframe).
+With several keyframes, the frames between two keyframes are propagated from both; each frame averages the two
+soft answers, each weighted by its confidence and its closeness to the frame (:func:`_combine`).
 """
 
 from __future__ import annotations
@@ -198,23 +198,24 @@ def propagate(
             _emit_walk(propagator, keys[0], masks[keys[0]], within(range(keys[0] - 1, -1, -1)), emit,
                        anchors(keys[0]))
             # Between two keyframes: forwards from the left one (kept), then backwards from the right
-            # one, each frame taking the more confident answer.
+            # one, each frame averaging the two answers (:func:`_combine`).
             for left, right in zip(keys, keys[1:], strict=False):
                 between = within(range(left + 1, right))
                 if not between:
                     continue
-                forward: dict[int, tuple[np.ndarray, float]] = {}
-                for index, mask, confidence in propagator.walk(left, masks[left], between, anchors(left)):
+                forward: dict[int, _Kept] = {}
+                for index, mask, confidence, prob in propagator.walk(left, masks[left], between, anchors(left)):
                     if mask is not None:
-                        forward[index] = (np.packbits(mask), confidence)
+                        forward[index] = _Kept.of(mask, confidence, prob)
                 shape = masks[left].shape
                 pending = set(between)
-                for index, mask, confidence in propagator.walk(right, masks[right], reversed(between),
-                                                                  anchors(right)):
+                for index, mask, confidence, prob in propagator.walk(right, masks[right], reversed(between),
+                                                                        anchors(right)):
                     pending.discard(index)
-                    emit(index, _choose(index, left, right, forward.pop(index, None), shape, mask, confidence))
+                    backward = _Kept(mask, confidence, prob) if mask is not None else None
+                    emit(index, _combine(index, left, right, forward.pop(index, None), backward, shape, params))
                 for index in sorted(pending, reverse=True):
-                    emit(index, _choose(index, left, right, forward.pop(index, None), shape, None, 0.0))
+                    emit(index, _combine(index, left, right, forward.pop(index, None), None, shape, params))
             # After the last keyframe: forwards from it alone.
             _emit_walk(propagator, keys[-1], masks[keys[-1]], within(range(keys[-1] + 1, num_frames)), emit,
                        anchors(keys[-1]))
@@ -229,37 +230,59 @@ def _emit_walk(
     if not order:
         return
     done = 0
-    for index, result_mask, confidence in propagator.walk(key, mask, order, anchors):
+    for index, result_mask, confidence, _ in propagator.walk(key, mask, order, anchors):
         done += 1
         emit(index, PropagatedMask(result_mask, confidence, key))
     for index in order[done:]:  # the walk stopped: these frames get no mask
         emit(index, PropagatedMask(None, 0.0, key))
 
 
-def _choose(
-    index: int,
-    left: int,
-    right: int,
-    forward: tuple[np.ndarray, float] | None,
-    shape: tuple[int, int],
-    backward_mask: np.ndarray | None,
-    backward_confidence: float,
+@dataclass
+class _Kept:
+    """A walk's answer for a frame between two keyframes: the mask, its confidence and the soft mask (float32
+    (H, W); the forward walk's is kept at half size in 8 bits until the backward walk reaches the frame)."""
+
+    mask: np.ndarray
+    confidence: float
+    prob: np.ndarray
+
+    @classmethod
+    def of(cls, mask: np.ndarray, confidence: float, prob: np.ndarray) -> _Kept:
+        h, w = prob.shape
+        small = cv2.resize(prob, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+        return cls(np.packbits(mask), confidence, np.round(np.clip(small, 0, 1) * 255).astype(np.uint8))
+
+    def unpacked(self, shape: tuple[int, int]) -> _Kept:
+        mask = np.unpackbits(self.mask, count=shape[0] * shape[1]).reshape(shape).astype(bool)
+        prob = cv2.resize(self.prob.astype(np.float32) / 255, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+        return _Kept(mask, self.confidence, prob)
+
+
+def _combine(
+    index: int, left: int, right: int, forward: _Kept | None, backward: _Kept | None, shape: tuple[int, int],
+    params: PropagationParams,
 ) -> PropagatedMask:
-    """The answer of the keyframe trusted more for a frame between ``left`` and ``right``."""
-    if forward is None and backward_mask is None:
+    """A frame between keyframes ``left`` and ``right``: both walks' soft masks averaged, each weighted by its
+    confidence and by its closeness to the frame (the nearer keyframe has had fewer chances to drift), and cut
+    where the result keeps its area; one walk's answer where only it has one. The confidence and the source are
+    the walk weighing more (on CVC-ClinicDB with keyframes at both ends: J 0.734 taking the more confident
+    walk's mask, 0.744 averaging by confidence alone, 0.741 by confidence and closeness, which keeps each
+    keyframe's own outline near it when two keyframes outline the object differently)."""
+    if forward is None and backward is None:
         nearer = left if index - left <= right - index else right
         return PropagatedMask(None, 0.0, nearer)
+    if backward is None:
+        return PropagatedMask(forward.unpacked(shape).mask, forward.confidence, left)
     if forward is None:
-        return PropagatedMask(backward_mask, backward_confidence, right)
-    forward_mask = np.unpackbits(forward[0], count=shape[0] * shape[1]).reshape(shape).astype(bool)
-    if backward_mask is None:
-        return PropagatedMask(forward_mask, forward[1], left)
-    forward_score, backward_score = forward[1], backward_confidence
-    if forward_score == backward_score:  # tie: the nearer keyframe has had fewer chances to drift
-        forward_score += 1e-9 if index - left <= right - index else -1e-9
-    if forward_score > backward_score:
-        return PropagatedMask(forward_mask, forward[1], left)
-    return PropagatedMask(backward_mask, backward_confidence, right)
+        return PropagatedMask(backward.mask, backward.confidence, right)
+    forward = forward.unpacked(shape)
+    weight_f = max(forward.confidence, 1e-6) * (right - index)
+    weight_b = max(backward.confidence, 1e-6) * (index - left)
+    prob = (weight_f * forward.prob + weight_b * backward.prob) / (weight_f + weight_b)
+    mask = area_preserving_cut(prob, prob > 0, params.cut_range)  # the walks' soft masks are 0 outside the view
+    if weight_f >= weight_b:
+        return PropagatedMask(mask, forward.confidence, left)
+    return PropagatedMask(mask, backward.confidence, right)
 
 
 class _Propagator:
@@ -290,9 +313,10 @@ class _Propagator:
 
     def walk(
         self, key: int, key_mask: np.ndarray, order: Iterable[int], anchors: Mapping[int, np.ndarray] | None = None
-    ) -> Iterator[tuple[int, np.ndarray | None, float]]:
-        """Yield (index, bool mask or None where unsure, confidence) for consecutive frames of ``order`` until
-        the stop rule. ``anchors``: other keyframes ({index: bool mask}) whose features join the memory."""
+    ) -> Iterator[tuple[int, np.ndarray | None, float, np.ndarray]]:
+        """Yield (index, bool mask or None where unsure, confidence, float32 soft mask) for consecutive frames of
+        ``order`` until the stop rule. ``anchors``: other keyframes ({index: bool mask}) whose features join the
+        memory."""
         p = self.params
         key_frame = prepare_frame(self.load(key))
         if key_frame.rgb.shape[:2] != key_mask.shape:
@@ -334,7 +358,7 @@ class _Propagator:
                 return
             # an unsure frame gets no mask (judged on the evidence, which has an absolute scale; the agreement
             # only ranks), and the walk goes on through it
-            yield index, (mask if confidence >= p.keep_confidence else None), confidence * agreement
+            yield index, (mask if confidence >= p.keep_confidence else None), confidence * agreement, prob * frame.fov
             prev_frame, prev_prob = frame, prob
             if memory is not None and agreement >= p.memory_agreement:
                 memory.add_recent(features, _on_grid(prob, features.shape[1:]))
