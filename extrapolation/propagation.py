@@ -239,8 +239,9 @@ def _emit_walk(
 
 @dataclass
 class _Kept:
-    """A walk's answer for a frame between two keyframes: the mask, its confidence and the soft mask (float32
-    (H, W); the forward walk's is kept at half size in 8 bits until the backward walk reaches the frame)."""
+    """A walk's answer for a frame between two keyframes: the bool mask, its confidence and the float32 soft mask.
+    The forward walk's answers wait for the backward walk packed (:meth:`of`: the mask in bits, the soft mask at
+    half size in 8 bits) and are unpacked (:meth:`unpacked`) when it reaches their frame."""
 
     mask: np.ndarray
     confidence: float
