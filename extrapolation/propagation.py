@@ -299,12 +299,25 @@ class _Propagator:
         # The two sources' flows are independent: with two workers they run on both cores.
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.estimators = [FlowEstimator() for _ in range(4)]
+        self._keyframe_entries: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _features(self, index: int, rgb: np.ndarray) -> np.ndarray:
         """The matching features (C, h, w) of frame ``index`` (``backbone.features.matching_features``) at
         ``feature_side`` pixels on its long side, computed once per frame key."""
         key = self.image_key(index) if self.image_key else None
         return frame_matching_features(rgb, key, long_side=self.params.feature_side)
+
+    def _keyframe_entry(
+        self, index: int, mask: np.ndarray, rgb: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(features, mask on their grid) of keyframe ``index`` for a feature memory: computed once per propagation
+        and read by every walk that remembers the keyframe (its own, and its neighbours' as an anchor)."""
+        entry = self._keyframe_entries.get(index)
+        if entry is None:
+            features = self._features(index, np.ascontiguousarray(self.load(index)) if rgb is None else rgb)
+            entry = (features, _on_grid(mask.astype(np.float32), features.shape[1:]))
+            self._keyframe_entries[index] = entry
+        return entry
 
     def __enter__(self) -> _Propagator:
         return self
@@ -330,11 +343,9 @@ class _Propagator:
         memory = None
         if p.feature_side > 0:
             memory = FeatureMemory(p.affinity)
-            key_features = self._features(key, key_frame.rgb)
-            memory.add_keyframe(key_features, _on_grid(key_prob, key_features.shape[1:]))
+            memory.add_keyframe(*self._keyframe_entry(key, key_mask, key_frame.rgb))
             for index, anchor in (anchors or {}).items():
-                anchor_features = self._features(index, prepare_frame(self.load(index)).rgb)
-                memory.add_keyframe(anchor_features, _on_grid(anchor.astype(np.float32), anchor_features.shape[1:]))
+                memory.add_keyframe(*self._keyframe_entry(index, anchor))
         low = 0
         for index in order:
             frame = prepare_frame(self.load(index))
