@@ -21,7 +21,10 @@ product passes the pretrained backbone's, ``masks.segmenters``). How a list of c
    click, the mask; for a '-' click, the background): a click far inside a wrong area flips a large
    region, a click next to the boundary a small one; a '+' click's region also ends at its most salient
    outline outside the mask (step 3's rule), so a click on a missed part of the object does not flood the flat
-   tissue around it. Pixels geodesically closer to an earlier click of the other sign are not flipped.
+   tissue around it. A click also says how far the outline is off where it lands, and an outline is rarely off at
+   one spot only (a propagated mask, a first click's region: they miss a band along their side): the pixels within
+   ``pull_depth`` × that distance of the mask's side, geodesically, flip too, along the outline up to ``pull`` ×
+   the reach from the click. Pixels geodesically closer to an earlier click of the other sign are not flipped.
 5. Each proposal is refined by colour: GrabCut (colour Gaussian mixtures of the object and its
    surroundings, and a graph cut), run on a crop around the proposal, may move the outline only
    within a narrow band (``band`` × √area) around it. The clicks, the dark border and the inner half
@@ -123,8 +126,9 @@ def frame_features(image: np.ndarray, *, work_side: int, edge_weight: float) -> 
     return FrameFeatures(scale, (h, w), edge, cost, fov, inner, np.ascontiguousarray(small))
 
 
-def geodesic_distance(cost: np.ndarray, seed: Pixel, *, sweeps: int = 2) -> np.ndarray:
-    """Geodesic distance from pixel ``seed`` (row, column) over a float32 (h, w) travel ``cost``.
+def geodesic_distance(cost: np.ndarray, seed: Pixel | np.ndarray, *, sweeps: int = 2) -> np.ndarray:
+    """Geodesic distance from pixel ``seed`` (row, column), or from the nearest pixel of a bool (h, w) ``seed``
+    mask, over a float32 (h, w) travel ``cost``.
 
     8-connected steps cost the mean of both pixels' costs times the step length. Computed by fast
     sweeping (rows down and up, columns right and left, ``sweeps`` times), vectorized along each
@@ -271,6 +275,10 @@ class OpenCVSegmenter:
     feature dissimilarity to the clicked pixel, and the first click's outline is chosen where the region stops
     resembling the click (``feature_contrast``, see :func:`salient_threshold`). On CVC-ClinicDB: mIoU@1 0.556 →
     0.64, NoC@85 5.73 → 4.7. None: colour and edges alone.
+    ``pull``, ``pull_depth``: a correcting click also flips the band along the mask's side as deep as
+    ``pull_depth`` × its own distance to that side, within ``pull`` × its reach (step 4; 0: no band). On
+    CVC-ClinicDB: protocol 3's effort ratio 0.579 → 0.544 (``pull`` 5: 0.546), protocol 1's NoC@85 4.19 → 4.03, mIoU@3
+    0.813 → 0.820, NoC@90 7.34 → 7.40.
     ``grow_share``, ``grow_band``: the first click's region grows past its most salient outline through outlines
     at least ``grow_share`` as salient, to the one whose features differ most (Fisher's criterion) from a band
     ``grow_band`` × √area wide around it (with ``features`` only). On CVC-ClinicDB: mIoU@1 0.642 → 0.653.
@@ -293,11 +301,15 @@ class OpenCVSegmenter:
         refine_iterations: int = 1,
         grow_share: float = 0.9,
         grow_band: float = 0.5,
+        pull: float = 3.0,
+        pull_depth: float = 0.75,
         cache_frames: int = 32,
         cache_clicks: int = 64,
     ) -> None:
         self.grow_share = grow_share
         self.grow_band = grow_band
+        self.pull = pull
+        self.pull_depth = pull_depth
         self.work_side = work_side
         self.edge_weight = edge_weight
         self.feature_weight = feature_weight
@@ -494,10 +506,12 @@ class OpenCVSegmenter:
         if rival is None:
             rival = np.full_like(distance, np.inf)
         right_side = (previous if positive else ~previous) & frame.fov
-        if right_side[seed] or not right_side.any():
+        off_side = not right_side[seed] and right_side.any()
+        if not off_side:
             reach = _MIN_REACH
         else:
-            reach = max(_MIN_REACH, self.reach * float(distance[right_side].min()))
+            side = float(distance[right_side].min())
+            reach = max(_MIN_REACH, self.reach * side)
             if positive:
                 # a '+' click away from the mask designates another part of the object: like the first click's,
                 # it ends at its most salient outline, not wherever the reach happens to fall in flat tissue
@@ -506,6 +520,9 @@ class OpenCVSegmenter:
                                           self.feature_contrast)
                 reach = max(_MIN_REACH, min(reach, level))
         flip = (distance < reach) & (distance < rival) & frame.fov
+        if off_side and self.pull > 0 and reach >= side:
+            # the click corrects the outline (its region reaches the mask's side), not another part of the object
+            flip |= self._pulled_band(frame, seed, right_side, distance, reach, side) & (distance < rival)
         # the core of the flipped region holds whatever the colours say
         core = (distance < max(_MIN_REACH, self.core * reach)) & (distance < rival) & frame.fov
         if positive:
@@ -513,6 +530,31 @@ class OpenCVSegmenter:
         else:
             state = previous & self._refine(frame, previous & ~flip, clicks, core) & ~core
         return state & frame.fov
+
+    def _pulled_band(
+        self, frame: FrameFeatures, seed: Pixel, right_side: np.ndarray, distance: np.ndarray, reach: float,
+        side: float,
+    ) -> np.ndarray:
+        """Bool (h, w): the pixels off ``right_side`` (where the click at ``seed`` would be right) by at most
+        ``pull_depth`` × ``side``, the click's own geodesic distance to it, within ``pull`` × ``reach`` of the click
+        (its geodesic ``distance``): the outline moved by as much as the click says, along the side near the click.
+
+        Computed on a crop: a path shorter than the band's depth stays within that many pixels of its end."""
+        depth = self.pull_depth * side
+        near = (distance < self.pull * reach) & frame.fov & ~right_side
+        if not near.any():
+            return near
+        margin = int(np.ceil(depth)) + 1
+        ys, xs = np.nonzero(near)
+        h, w = near.shape
+        y0, y1 = max(0, ys.min() - margin), min(h, ys.max() + margin + 1)
+        x0, x1 = max(0, xs.min() - margin), min(w, xs.max() + margin + 1)
+        side = right_side[y0:y1, x0:x1]
+        band = np.zeros_like(near)
+        if side.any():
+            from_side = geodesic_distance(np.ascontiguousarray(self._cost(frame, seed)[y0:y1, x0:x1]), side)
+            band[y0:y1, x0:x1] = (from_side < depth) & near[y0:y1, x0:x1]
+        return band
 
     def _refine(
         self, frame: FrameFeatures, proposal: np.ndarray, clicks: tuple[ScaledClick, ...],

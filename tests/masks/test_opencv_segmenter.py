@@ -239,7 +239,7 @@ def test_each_click_only_adds_or_only_removes_along_the_protocol():
     points = [first_click(truth)]
     before = segmenter.segment(image, points, image_key="f").mask
     signs = []
-    for _ in range(8):
+    for _ in range(12):
         click = next_click(before, truth)
         if click is None:
             break

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from masks import services
+from masks.evaluation.clicks import next_click
 from masks.models import Mask, Track
 from masks.segmentation.base import Click
 from masks.segmentation.opencv import OpenCVSegmenter
@@ -51,6 +52,21 @@ def test_a_plus_click_adds_what_the_initial_mask_missed():
     result = OpenCVSegmenter().segment(image, [Click(x, y, True)], initial=initial).mask
     assert jaccard(result, truth) > max(0.8, jaccard(initial, truth) + 0.2)
     assert result[initial].all()  # a '+' click only adds
+
+
+@pytest.mark.parametrize(("seed", "gap"), [(5, 5), (6, 8)])
+def test_a_plus_click_moves_the_outline_along_the_side_of_a_mask_too_small_all_round(seed, gap):
+    # a propagated mask is often off by a band along its whole side, not at one spot: one '+' click in the gap says
+    # how far, and the band along the outline near it follows, not only a disc around the click
+    image, truth = synthetic_frame(blobs=((0.5, 0.5, 0.22, 0.17),), seed=seed)
+    initial = cv2.erode(truth.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * gap + 1,) * 2)) > 0
+    click = next_click(initial, truth)
+    assert click.positive
+    pulled = OpenCVSegmenter().segment(image, [click], initial=initial).mask
+    local = OpenCVSegmenter(pull=0).segment(image, [click], initial=initial).mask
+    assert jaccard(initial, truth) < 0.8
+    assert jaccard(pulled, truth) > max(0.75, jaccard(local, truth) + 0.05)
+    assert pulled[initial].all()  # still only adds
 
 
 def test_a_plus_click_after_minus_clicks_emptied_a_wrong_mask_designates_the_object_anew():
