@@ -21,12 +21,11 @@ product passes the pretrained backbone's, ``masks.segmenters``). How a list of c
    click, the mask; for a '-' click, the background): a click far inside a wrong area flips a large
    region, a click next to the boundary a small one; a '+' click's region also ends at its most salient
    outline outside the mask (step 3's rule), so a click on a missed part of the object does not flood the flat
-   tissue around it. A click that corrects the outline (its region reaches the mask's side, and it lies in the
-   outer half of what it corrects) also says how far the outline is off where it lands, and an outline is rarely
-   off at one spot only (a propagated mask, a first click's region: they miss a band along their side): the pixels
-   within ``pull_depth`` × that distance of the mask's side, geodesically, flip too, along the outline up to
-   ``pull`` × the reach from the click. Pixels geodesically closer to an earlier click of the other sign are not
-   flipped.
+   tissue around it. A click that corrects the outline (its region reaches the mask's side) also says how far the
+   outline is off where it lands, and an outline is rarely off at one spot only (a propagated mask, a first
+   click's region: they miss a band along their side): the pixels within ``pull_depth`` × that distance of the
+   mask's side, geodesically, flip too, along the outline up to ``pull`` × the reach from the click. Pixels
+   geodesically closer to an earlier click of the other sign are not flipped.
 5. Each proposal is refined by colour: GrabCut (colour Gaussian mixtures of the object and its
    surroundings, and a graph cut), run on a crop around the proposal, may move the outline only
    within a narrow band (``band`` × √area) around it. The clicks, the dark border and the inner half
@@ -279,9 +278,11 @@ class OpenCVSegmenter:
     0.64, NoC@85 5.73 → 4.7. None: colour and edges alone.
     ``pull``, ``pull_depth``: a correcting click also flips the band along the mask's side as deep as
     ``pull_depth`` × its own distance to that side, within ``pull`` × its reach (step 4; 0: no band). On
-    CVC-ClinicDB: protocol 3's effort ratio 0.579 → 0.544, protocol 1's NoC@85 4.19 → 4.06, mIoU@3 0.813 → 0.817,
-    NoC@90 7.34 → 7.39 (with ``pull`` 5 and the band after any correcting click: 0.546 and a click in the middle of a
-    wrong mask removed it all).
+    CVC-ClinicDB: protocol 3's effort ratio 0.579 → 0.544, protocol 1's NoC@85 4.19 → 4.03, mIoU@3 0.813 → 0.820,
+    NoC@90 7.34 → 7.40 (``pull`` 5: 0.546). A '-' click in the middle of a mask removes nearly all of it: the band
+    of its depth along the side is most of the mask (only a click in the outer half of what it corrects pulling the
+    outline kept the middle but cost 0.554 against 0.544 in ``--next confidence`` and 0.057 against 0.041 on
+    consecutive video).
     ``grow_share``, ``grow_band``: the first click's region grows past its most salient outline through outlines
     at least ``grow_share`` as salient, to the one whose features differ most (Fisher's criterion) from a band
     ``grow_band`` × √area wide around it (with ``features`` only). On CVC-ClinicDB: mIoU@1 0.642 → 0.653.
@@ -523,10 +524,8 @@ class OpenCVSegmenter:
                                           self.feature_contrast)
                 reach = max(_MIN_REACH, min(reach, level))
         flip = (distance < reach) & (distance < rival) & frame.fov
-        if off_side and self.pull > 0 and reach >= side and _in_outer_half(~right_side & frame.fov, seed):
-            # the click corrects the outline: its region reaches the mask's side (it is not on another part of the
-            # object) and it lies nearer that side than the middle of what it corrects (a click in the middle of a
-            # wrong mask is no statement about its outline)
+        if off_side and self.pull > 0 and reach >= side:
+            # the click corrects the outline (its region reaches the mask's side), not another part of the object
             flip |= self._pulled_band(frame, seed, right_side, distance, reach, side) & (distance < rival)
         # the core of the flipped region holds whatever the colours say
         core = (distance < max(_MIN_REACH, self.core * reach)) & (distance < rival) & frame.fov
@@ -625,14 +624,6 @@ def _cached(cache: OrderedDict, key, compute, limit: int):
     while len(cache) > limit:
         cache.popitem(last=False)
     return value
-
-
-def _in_outer_half(region: np.ndarray, seed: Pixel) -> bool:
-    """Whether pixel ``seed`` of ``region`` (bool (h, w)) is nearer the outside than half the depth (Euclidean
-    distance to the outside) of the deepest pixel of its connected part."""
-    _, labels = cv2.connectedComponents(region.astype(np.uint8), connectivity=8)
-    depth = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    return bool(depth[seed] <= 0.5 * depth[labels == labels[seed]].max())
 
 
 def _closer(nearest: np.ndarray | None, distance: np.ndarray) -> np.ndarray:
