@@ -201,6 +201,14 @@ def test_geodesic_distance_matches_dijkstra_on_an_uneven_cost():
     assert np.allclose(geodesic_distance(cost, seed), exact, rtol=1e-5)
 
 
+def test_geodesic_distance_from_a_mask_is_the_nearest_of_its_pixels():
+    cost = (1.0 + 2.0 * np.random.default_rng(4).random((30, 40))).astype(np.float32)
+    seeds = np.zeros(cost.shape, bool)
+    seeds[5, 6] = seeds[22, 31] = seeds[12, 20] = True
+    nearest = np.minimum.reduce([geodesic_distance(cost, (r, c)) for r, c in zip(*np.nonzero(seeds), strict=True)])
+    assert np.allclose(geodesic_distance(cost, seeds), nearest, rtol=1e-5)
+
+
 def test_click_protocol_on_synthetic_frames_converges(tmp_path):
     (tmp_path / "frames").mkdir()
     (tmp_path / "masks").mkdir()
