@@ -253,10 +253,12 @@ class _Kept:
         small = cv2.resize(prob, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
         return cls(np.packbits(mask), confidence, np.round(np.clip(small, 0, 1) * 255).astype(np.uint8))
 
+    def unpacked_mask(self, shape: tuple[int, int]) -> np.ndarray:
+        return np.unpackbits(self.mask, count=shape[0] * shape[1]).reshape(shape).astype(bool)
+
     def unpacked(self, shape: tuple[int, int]) -> _Kept:
-        mask = np.unpackbits(self.mask, count=shape[0] * shape[1]).reshape(shape).astype(bool)
         prob = cv2.resize(self.prob.astype(np.float32) / 255, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
-        return _Kept(mask, self.confidence, prob)
+        return _Kept(self.unpacked_mask(shape), self.confidence, prob)
 
 
 def _combine(
@@ -273,7 +275,7 @@ def _combine(
         nearer = left if index - left <= right - index else right
         return PropagatedMask(None, 0.0, nearer)
     if backward is None:
-        return PropagatedMask(forward.unpacked(shape).mask, forward.confidence, left)
+        return PropagatedMask(forward.unpacked_mask(shape), forward.confidence, left)  # its soft mask is not needed
     if forward is None:
         return PropagatedMask(backward.mask, backward.confidence, right)
     forward = forward.unpacked(shape)

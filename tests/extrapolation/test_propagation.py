@@ -210,7 +210,6 @@ def test_only_frames_the_flow_and_the_features_agree_on_enter_the_memory(monkeyp
     assert memorised == [] and set(never) == set(results)
 
 
-
 def test_a_walk_remembers_the_nearest_other_keyframes(monkeypatch):
     """Every mask a person made is a true sample of the object's look: each walk's feature memory holds its own
     keyframe and the nearest others, up to ``memory_keyframes`` in all."""
